@@ -1,0 +1,74 @@
+"""`create_app(settings)`: one aiohttp application with every component it owns.
+
+Each resource (auth DB, room registry and its sweeper, the console) is opened in a
+`cleanup_ctx` and closed after its `yield`; shutdown closes every socket with 1001 first.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import AsyncIterator
+
+from aiohttp import WSCloseCode, web
+
+from . import __version__, frontend, methods_rows, methods_schema, methods_sql
+from .console import ConsoleLog
+from .core import CORE, Core
+from .d1 import open_auth_db
+from .gateway import LISTENERS, front_door
+from .recorder import Recorder
+from .rooms import RoomRegistry
+from .rpc import MethodTable
+from .settings import Settings
+from .state import ensure_layout, load_secret
+
+SETTINGS: web.AppKey[Settings] = web.AppKey("nanodev_settings", Settings)
+RECORDER: web.AppKey[Recorder] = web.AppKey("nanodev_recorder", Recorder)
+
+
+def builtin_methods() -> MethodTable:
+    methods = MethodTable()
+    for module in (methods_schema, methods_rows, methods_sql):
+        module.register(methods)
+    return methods
+
+
+def create_app(settings: Settings) -> web.Application:
+    app = web.Application(client_max_size=settings.max_message_bytes)
+    app[SETTINGS] = settings
+    app[RECORDER] = Recorder(settings.inspector_capacity, store=settings.record)
+    app[LISTENERS] = {}
+    app.cleanup_ctx.append(_core_ctx)
+    app.on_shutdown.append(_close_sockets)
+    frontend.add_routes(app)
+    app.router.add_route("*", "/{tail:.*}", front_door)
+    return app
+
+
+async def _core_ctx(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    ensure_layout(settings.state_dir)
+    recorder = app[RECORDER]
+    methods = builtin_methods()
+    async with open_auth_db(settings.auth_db_path) as db:
+        rooms = RoomRegistry(settings, methods, recorder)
+        core = Core(settings, recorder, db, rooms, methods, load_secret(settings.state_dir),
+                    __version__)
+        core.frontend = frontend.landing
+        app[CORE] = core
+        stop_console = recorder.listen(ConsoleLog(sys.stdout)) if settings.log_requests else None
+        rooms.tasks.spawn(rooms.sweep_forever(), "sweeper")
+        try:
+            yield
+        finally:
+            if stop_console:
+                stop_console()
+            await rooms.close_all(WSCloseCode.GOING_AWAY, "Server shutdown")
+            await core.tasks.wait_all(timeout=1.0)
+            await core.tasks.cancel_all()
+
+
+async def _close_sockets(app: web.Application) -> None:
+    core = app.get(CORE)
+    if core is not None:
+        await core.rooms.close_all(WSCloseCode.GOING_AWAY, "Server shutdown")

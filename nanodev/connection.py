@@ -1,0 +1,121 @@
+"""One accepted WebSocket: who it is, what it subscribed to, and how frames leave it.
+
+Every frame out goes through `send`, which records it and protects the room from a client that
+stopped reading: past `max_buffer` unsent bytes, or a send stuck for 2 s, the socket is closed
+with 1013 instead of stalling everyone else in the room.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import WSCloseCode, web
+
+from .events import Frame, now
+from .redaction import redact_text
+
+if TYPE_CHECKING:
+    from .recorder import Recorder
+
+SEND_TIMEOUT_S = 2.0
+
+
+class Connection:
+    __slots__ = (
+        "attachment",
+        "closed",
+        "flow",
+        "frames_in",
+        "frames_out",
+        "preview",
+        "queries",
+        "recorder",
+        "room_id",
+        "secrets",
+        "source",
+        "subscriptions",
+        "transport",
+        "user_id",
+        "ws",
+        "max_buffer",
+        "close_by",
+    )
+
+    def __init__(
+        self,
+        ws: web.WebSocketResponse,
+        transport: asyncio.BaseTransport | None,
+        *,
+        flow: int,
+        user_id: str,
+        room_id: str,
+        source: str,
+        recorder: Recorder,
+        secrets: tuple[str, ...] = (),
+        preview: int = 4096,
+        max_buffer: int = 4 << 20,
+    ) -> None:
+        self.ws = ws
+        self.transport = transport
+        self.flow = flow
+        self.user_id = user_id
+        self.room_id = room_id
+        self.source = source
+        self.recorder = recorder
+        self.secrets = secrets
+        self.preview = preview
+        self.max_buffer = max_buffer
+        self.subscriptions: set[str] = set()
+        self.queries: dict[Any, dict[str, Any]] = {}
+        self.attachment: Any = None
+        self.frames_in = 0
+        self.frames_out = 0
+        self.closed = False
+        self.close_by = ""
+
+    def record_frame(self, direction: str, text: str, opcode: str = "text") -> None:
+        size = len(text)
+        truncated = size > self.preview
+        shown = text[: self.preview] if truncated else text
+        if self.secrets or "nk_" in shown:
+            shown = redact_text(shown, self.secrets)
+        self.recorder.record(
+            Frame(self.flow, now(), direction, opcode, size, shown, truncated, self.room_id)  # type: ignore[arg-type]
+        )
+
+    async def send(self, text: str) -> bool:
+        """Send one text frame; False when the socket is gone or was closed as too slow."""
+        if self.closed or self.ws.closed:
+            return False
+        if self._buffered() + len(text) > self.max_buffer:
+            await self.close(WSCloseCode.TRY_AGAIN_LATER, "client too slow: send buffer full")
+            return False
+        self.frames_out += 1
+        self.record_frame("out", text)
+        try:
+            async with asyncio.timeout(SEND_TIMEOUT_S):
+                await self.ws.send_str(text)
+        except TimeoutError:
+            await self.close(WSCloseCode.TRY_AGAIN_LATER, "client too slow: send timed out")
+            return False
+        except (ConnectionError, RuntimeError):
+            self.closed = True
+            return False
+        return True
+
+    def _buffered(self) -> int:
+        transport = self.transport
+        if transport is None or not isinstance(transport, asyncio.WriteTransport):
+            return 0
+        return transport.get_write_buffer_size()
+
+    async def close(self, code: int, reason: str) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        self.close_by = "server"
+        try:
+            await self.ws.close(code=code, message=reason.encode()[:120])
+        except (ConnectionError, RuntimeError):
+            pass

@@ -1,0 +1,190 @@
+"""The one narrow call every hop reports through, and the bounded store behind the inspector.
+
+`Recorder.record(event)` appends to a ring buffer, folds the event into its flow's summary
+(the inspector's list rows) and hands it to live listeners. It never awaits and never does
+work proportional to the store size, so recording cannot slow the path it watches.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import OrderedDict, deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from .events import (
+    AuthDecided,
+    Broadcast,
+    Closed,
+    Event,
+    Frame,
+    RequestReceived,
+    Responded,
+    Rewritten,
+    Upgraded,
+)
+
+Listener = Callable[[int, Event], None]
+
+
+@dataclass(slots=True)
+class FlowSummary:
+    """One row of the inspector's list: an HTTP request or a WebSocket connection."""
+
+    id: int
+    ts: float
+    method: str = ""
+    path: str = ""
+    query: str = ""
+    target: str = ""
+    destination: str = ""
+    listener: str = ""
+    upgrade: bool = False
+    websocket: bool = False
+    room: str | None = None
+    user_id: str | None = None
+    status: int | None = None
+    outcome: str = "none"
+    cause: str = ""
+    duration_ms: float | None = None
+    frames_in: int = 0
+    frames_out: int = 0
+    close_code: int | None = None
+    closed_by: str = ""
+    open: bool = False
+    last_seq: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.__slots__}  # type: ignore[attr-defined]
+
+
+class Recorder:
+    """Bounded event store + flow index + live listeners."""
+
+    def __init__(self, capacity: int = 10_000, *, store: bool = True) -> None:
+        self.capacity = capacity
+        self.store_enabled = store
+        self.events: deque[tuple[int, Event]] = deque(maxlen=capacity)
+        self.flows: OrderedDict[int, FlowSummary] = OrderedDict()
+        self._seq = itertools.count(1)
+        self._flow_ids = itertools.count(1)
+        self._listeners: list[Listener] = []
+        self.dropped = 0
+        self.last_seq = 0
+
+    def new_flow(self) -> int:
+        return next(self._flow_ids)
+
+    def listen(self, listener: Listener) -> Callable[[], None]:
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+
+    def record(self, event: Event) -> None:
+        """Store, index and publish one event. O(1); never raises into the caller."""
+        if not self.store_enabled and isinstance(event, Frame):
+            return
+        seq = next(self._seq)
+        self.last_seq = seq
+        if self.store_enabled:
+            if len(self.events) == self.capacity:
+                self.dropped += 1
+            self.events.append((seq, event))
+            if event.flow:
+                self._fold(seq, event)
+        for listener in self._listeners:
+            try:
+                listener(seq, event)
+            except Exception:  # a broken viewer must never break the request path
+                continue
+
+    def _fold(self, seq: int, event: Event) -> None:
+        flow = self.flows.get(event.flow)
+        if flow is None:
+            if not isinstance(event, RequestReceived):
+                return
+            flow = FlowSummary(id=event.flow, ts=event.ts)
+            self.flows[event.flow] = flow
+            if len(self.flows) > self.capacity:
+                self.flows.popitem(last=False)
+        flow.last_seq = seq
+        _FOLDERS.get(type(event), _fold_nothing)(flow, event)
+
+    def since(self, seq: int = 0) -> Iterator[tuple[int, Event]]:
+        """Events newer than `seq`, oldest first."""
+        if seq <= 0:
+            yield from self.events
+            return
+        for item in self.events:
+            if item[0] > seq:
+                yield item
+
+    def flow_events(self, flow_id: int) -> list[tuple[int, Event]]:
+        return [item for item in self.events if item[1].flow == flow_id]
+
+    def clear(self) -> None:
+        self.events.clear()
+        self.flows.clear()
+
+
+def _fold_nothing(flow: FlowSummary, event: Event) -> None:
+    return None
+
+
+def _fold_request(flow: FlowSummary, event: Event) -> None:
+    assert isinstance(event, RequestReceived)
+    flow.method, flow.path, flow.query = event.method, event.path, event.query
+    flow.listener, flow.upgrade = event.listener, event.upgrade
+
+
+def _fold_rewrite(flow: FlowSummary, event: Event) -> None:
+    assert isinstance(event, Rewritten)
+    flow.target, flow.destination = event.target, event.destination
+
+
+def _fold_auth(flow: FlowSummary, event: Event) -> None:
+    assert isinstance(event, AuthDecided)
+    flow.outcome, flow.user_id, flow.room = event.outcome, event.user_id, event.room
+    if event.cause:
+        flow.cause = event.cause
+
+
+def _fold_response(flow: FlowSummary, event: Event) -> None:
+    assert isinstance(event, Responded)
+    flow.status, flow.duration_ms = event.status, event.duration_ms
+    if event.cause:
+        flow.cause = event.cause
+    if event.status >= 400 and flow.outcome == "none":
+        flow.outcome = "error" if event.status >= 500 else "refused"
+
+
+def _fold_upgrade(flow: FlowSummary, event: Event) -> None:
+    assert isinstance(event, Upgraded)
+    flow.websocket, flow.open, flow.status = True, True, 101
+    flow.room, flow.user_id, flow.duration_ms = event.room, event.user_id, event.duration_ms
+
+
+def _fold_frame(flow: FlowSummary, event: Event) -> None:
+    assert isinstance(event, Frame)
+    if event.direction == "in":
+        flow.frames_in += 1
+    else:
+        flow.frames_out += 1
+
+
+def _fold_close(flow: FlowSummary, event: Event) -> None:
+    assert isinstance(event, Closed)
+    flow.open, flow.close_code, flow.closed_by = False, event.code, event.by
+
+
+_FOLDERS: dict[type[Event], Callable[[FlowSummary, Event], None]] = {
+    RequestReceived: _fold_request,
+    Rewritten: _fold_rewrite,
+    AuthDecided: _fold_auth,
+    Responded: _fold_response,
+    Upgraded: _fold_upgrade,
+    Frame: _fold_frame,
+    Closed: _fold_close,
+    Broadcast: _fold_nothing,
+}

@@ -1,0 +1,106 @@
+"""Secrets are fingerprinted at capture time, so no store, feed, export or log ever holds them.
+
+A fingerprint keeps enough to correlate (a short prefix and the last four characters) and
+nothing that can be replayed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from urllib.parse import parse_qsl, quote
+
+SECRET_HEADERS = frozenset(
+    {"cookie", "set-cookie", "authorization", "proxy-authorization", "x-nano-key", "x-api-key"}
+)
+SECRET_PARAMS = frozenset(
+    {"key", "api_key", "apikey", "token", "session_token", "session", "access_token", "secret"}
+)
+# Headers the inspector shows; anything else is summarised by name only.
+SHOWN_HEADERS = (
+    "host",
+    "origin",
+    "upgrade",
+    "connection",
+    "sec-websocket-version",
+    "sec-websocket-protocol",
+    "sec-websocket-extensions",
+    "user-agent",
+    "referer",
+    "content-type",
+    "content-length",
+    "x-nano-key",
+    "cookie",
+    "authorization",
+    "x-user-id",
+    "x-room-id",
+    "x-forwarded-for",
+)
+_API_KEY_RE = re.compile(r"nk_[A-Za-z0-9_\-]{4,}")
+_COOKIE_PAIR_RE = re.compile(r"([^=;\s]+)=([^;]*)")
+
+
+def fingerprint(secret: str) -> str:
+    """`nk_live_…1a2b`: a recognisable prefix and the last four characters, never the middle."""
+    if not secret:
+        return ""
+    if len(secret) <= 8:
+        return "…" * min(len(secret), 3)
+    if secret.startswith("nk_"):
+        head = secret[: secret.index("_", 3) + 1] if secret.count("_") >= 2 else "nk_"
+        head = head[:12]
+    else:
+        head = secret[:4]
+    return f"{head}…{secret[-4:]}"
+
+
+def redact_cookie_header(value: str) -> str:
+    return _COOKIE_PAIR_RE.sub(lambda m: f"{m.group(1)}={fingerprint(m.group(2))}", value)
+
+
+def redact_header(name: str, value: str) -> str:
+    lname = name.lower()
+    if lname in ("cookie", "set-cookie"):
+        return redact_cookie_header(value)
+    if lname in ("authorization", "proxy-authorization"):
+        scheme, _, cred = value.partition(" ")
+        return f"{scheme} {fingerprint(cred)}" if cred else fingerprint(value)
+    if lname in SECRET_HEADERS:
+        return fingerprint(value)
+    return redact_text(value)
+
+
+def redact_headers(headers: Mapping[str, str], shown: Iterable[str] = SHOWN_HEADERS) -> dict[str, str]:
+    """The headers that matter for a handshake, secrets fingerprinted."""
+    out: dict[str, str] = {}
+    for name in shown:
+        value = headers.get(name)
+        if value is not None:
+            out[name] = redact_header(name, value)
+    return out
+
+
+def redact_query(query_string: str) -> str:
+    """The query string with secret-bearing parameters fingerprinted; order and blanks kept."""
+    if not query_string:
+        return ""
+    parts = []
+    for raw in query_string.split("&"):
+        name, eq, value = raw.partition("=")
+        plain_name = next(iter(parse_qsl(f"{name}=x", keep_blank_values=True)), ("", ""))[0]
+        if plain_name.lower() in SECRET_PARAMS and value:
+            decoded = next(iter(parse_qsl(raw, keep_blank_values=True)), ("", value))[1]
+            parts.append(f"{name}={quote(fingerprint(decoded), safe='…')}")
+        else:
+            parts.append(f"{name}{eq}{redact_text(value)}")
+    return "&".join(parts)
+
+
+def redact_text(text: str, secrets: Iterable[str] = ()) -> str:
+    """Mask API-key-shaped values and any known secret of this flow inside free text."""
+    for secret in secrets:
+        if secret and len(secret) >= 8 and secret in text:
+            text = text.replace(secret, fingerprint(secret))
+    if "nk_" in text:
+        text = _API_KEY_RE.sub(lambda m: fingerprint(m.group(0)), text)
+    return text

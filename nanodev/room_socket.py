@@ -1,0 +1,83 @@
+"""An authenticated upgrade becomes a socket in its room (the DO's `/connect`, §3.4).
+
+The first frame is always `{"type":"reset"}`. Each text frame is then handled as one job of the
+room's serial actor, in arrival order; the loop ends with one `Closed` record that says who
+closed, with which code, and what the code means.
+"""
+
+from __future__ import annotations
+
+import time
+from functools import partial
+
+from aiohttp import WSMsgType, web
+
+from . import protocol
+from .connection import Connection
+from .core import FLOW, Core
+from .dispatch import handle_text
+from .events import Closed, Upgraded, close_meaning, now
+from .rooms import Room
+
+
+async def serve_socket(
+    request: web.Request, core: Core, room_id: str, user_id: str, source: str
+) -> web.StreamResponse:
+    settings = core.settings
+    flow = request[FLOW]
+    ws = web.WebSocketResponse(
+        compress=False,  # one encoded frame can go to every subscriber unchanged
+        max_msg_size=settings.max_message_bytes,
+        writer_limit=settings.max_socket_buffer_bytes,
+    )
+    await ws.prepare(request)
+    room = core.rooms.get(room_id)
+    conn = Connection(
+        ws,
+        request.transport,
+        flow=flow.flow,
+        user_id=user_id,
+        room_id=room_id,
+        source=source,
+        recorder=core.recorder,
+        secrets=flow.secrets,
+        preview=settings.frame_preview_bytes,
+        max_buffer=settings.max_socket_buffer_bytes,
+    )
+    room.join(conn)
+    elapsed = (time.perf_counter() - flow.started) * 1000
+    core.recorder.record(Upgraded(flow.flow, now(), room_id, user_id, source, round(elapsed, 3)))
+    reason, by = "", "client"
+    try:
+        await conn.send(protocol.RESET)
+        reason, by = await _read_loop(ws, conn, room)
+    finally:
+        room.leave(conn)
+        if conn.close_by == "server":
+            by = "server"
+        code = ws.close_code
+        core.recorder.record(
+            Closed(flow.flow, now(), code, reason, by, close_meaning(code), room_id,
+                   conn.frames_in, conn.frames_out)
+        )
+    return ws
+
+
+async def _read_loop(ws: web.WebSocketResponse, conn: Connection, room: Room) -> tuple[str, str]:
+    """Feed frames to the room until the socket closes; return (close reason, who closed)."""
+    while True:
+        msg = await ws.receive()
+        if msg.type is WSMsgType.TEXT:
+            conn.frames_in += 1
+            conn.record_frame("in", msg.data)
+            await room.run(partial(handle_text, room, conn, msg.data))
+        elif msg.type is WSMsgType.BINARY:
+            conn.frames_in += 1
+            conn.record_frame("in", f"<{len(msg.data)} bytes of binary>", "binary")
+            await room.run(partial(conn.send, protocol.encode(protocol.binary_frame_error().frame())))
+        elif msg.type is WSMsgType.CLOSE:
+            return str(msg.extra or ""), "client"
+        elif msg.type is WSMsgType.ERROR:
+            return f"{type(msg.data).__name__}: {msg.data}", "server"
+        else:  # CLOSING / CLOSED: the server side closed it (shutdown, reload, limits)
+            return "", "server" if conn.close_by == "server" else "network"

@@ -1,0 +1,170 @@
+"""`nanodev up`: one runner, the page and worker listeners, the startup card, a clean exit.
+
+Ctrl-C or SIGTERM closes every socket with 1001, flushes state and exits 0 within 2 s.
+A port already in use is one line naming the port and the flag to change it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import errno
+import os
+import resource
+import shutil
+import signal
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+from aiohttp import web
+
+from . import __version__
+from .app import create_app
+from .gateway import LISTENERS
+from .settings import Settings
+from .state import clear_server_info, write_server_info
+
+SHUTDOWN_TIMEOUT_S = 1.0
+
+
+class StartupError(Exception):
+    """A problem the user fixes with a flag; printed as one line, exit code 2."""
+
+
+@dataclass(frozen=True, slots=True)
+class Bound:
+    page_url: str
+    worker_url: str | None
+    page_port: int
+    worker_port: int | None
+
+
+def raise_fd_limit() -> int:
+    """Sockets cost one descriptor each; take the hard limit so thousands of tabs fit."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = hard if hard != resource.RLIM_INFINITY else max(soft, 1 << 20)
+    if soft < target:
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+            return target
+    return soft
+
+
+async def start(settings: Settings) -> tuple[web.AppRunner, Bound]:
+    app = create_app(settings)
+    runner = web.AppRunner(app, shutdown_timeout=SHUTDOWN_TIMEOUT_S, access_log=None)
+    await runner.setup()
+    try:
+        page_port = await _listen(runner, settings.host, settings.port, "--port")
+        worker_port = None
+        if settings.worker_port:
+            worker_port = await _listen(runner, settings.host, settings.worker_port,
+                                        "--worker-port")
+    except BaseException:
+        await runner.cleanup()
+        raise
+    listeners = app[LISTENERS]
+    listeners[page_port] = "page"
+    if worker_port is not None:
+        listeners[worker_port] = "worker"
+    host = f"[{settings.host}]" if ":" in settings.host else settings.host
+    bound = Bound(
+        f"http://{host}:{page_port}",
+        f"http://{host}:{worker_port}" if worker_port else None,
+        page_port,
+        worker_port,
+    )
+    return runner, bound
+
+
+async def _listen(runner: web.AppRunner, host: str, port: int, flag: str) -> int:
+    site = web.TCPSite(runner, host, port, shutdown_timeout=SHUTDOWN_TIMEOUT_S)
+    try:
+        await site.start()
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise StartupError(
+                f"port {port} on {host} is already in use: stop what runs there, or pass "
+                f"{flag} N (NANODEV_{flag[2:].upper().replace('-', '_')}=N)"
+            ) from None
+        if exc.errno in (errno.EADDRNOTAVAIL, errno.EACCES):
+            raise StartupError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+        raise
+    server = site._server  # the one documented way to learn the port chosen for port 0
+    sockets = getattr(server, "sockets", None) or []
+    return int(sockets[0].getsockname()[1]) if sockets else port
+
+
+def startup_card(settings: Settings, bound: Bound, ready_ms: float) -> str:
+    page = bound.page_url
+    ws_page = page.replace("http://", "ws://")
+    state = settings.state_dir.resolve()
+    state_flag = "" if settings.state_dir == Path(".nanodev") else f" --state-dir {state}"
+    lines = [
+        f"nanodev {__version__} ready in {ready_ms:.0f} ms",
+        f"  Page       {page}/",
+        f"  WebSocket  {ws_page}/__ws/websocket?room_id=<room>&key=<key>",
+    ]
+    if bound.worker_url:
+        lines.append(f"  Worker     {bound.worker_url}/   (routes without /__ws, for a Vite proxy)")
+    lines += [
+        f"  Inspector  {page}/__nanodev/",
+        f"  State      {state}{'  (ephemeral: removed on exit)' if settings.ephemeral else ''}",
+        "",
+        "  Make a key and a ready-to-paste URL:",
+        f"    nanodev keys create --user you@example.com{state_flag}",
+        f"    → {ws_page}/__ws/websocket?room_id=my-room&key=nk_live_…",
+        "",
+        "  Ctrl-C to stop.",
+    ]
+    if not settings.is_loopback:
+        lines.insert(1, f"  WARNING: listening on {settings.host}: anyone who can reach this "
+                        "machine can reach nanodev. Use 127.0.0.1 unless you mean it.")
+    return "\n".join(lines)
+
+
+async def serve(settings: Settings, out: TextIO | None = None, spawned: float | None = None) -> int:
+    out = out or sys.stdout
+    spawned = spawned if spawned is not None else time.perf_counter()
+    raise_fd_limit()
+    runner, bound = await start(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    write_server_info(settings.state_dir, {
+        "pid": os.getpid(), "page_url": bound.page_url, "worker_url": bound.worker_url,
+        "version": __version__, "state_dir": str(settings.state_dir.resolve()),
+    })
+    out.write(startup_card(settings, bound, (time.perf_counter() - spawned) * 1000) + "\n")
+    out.flush()
+    try:
+        await stop.wait()
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+        out.write("nanodev: stopping (closing sockets with 1001)\n")
+        out.flush()
+        await asyncio.wait_for(runner.cleanup(), timeout=5)
+        clear_server_info(settings.state_dir, os.getpid())
+    return 0
+
+
+def run(settings: Settings, spawned: float | None = None) -> int:
+    """Blocking entry point for the CLI; handles --ephemeral's temporary directory."""
+    temp: str | None = None
+    if settings.ephemeral:
+        temp = tempfile.mkdtemp(prefix="nanodev-")
+        settings = settings.model_copy(update={"state_dir": Path(temp)})
+    try:
+        return asyncio.run(serve(settings, spawned=spawned))
+    except StartupError as exc:
+        sys.stderr.write(f"nanodev: {exc}\n")
+        return 2
+    finally:
+        if temp is not None:
+            shutil.rmtree(temp, ignore_errors=True)

@@ -1,0 +1,107 @@
+"""One settings model for every way nanodev is configured: flags, NANODEV_* env vars, nanodev.toml.
+
+Each field's description doubles as the CLI help text, so the two cannot drift.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+class SocketPolicy(StrEnum):
+    """What a backend reload does to open sockets."""
+
+    KEEP = "keep"
+    CLOSE = "close"
+
+
+class Settings(BaseSettings):
+    """Everything `nanodev up` can be told. Field descriptions are the CLI help."""
+
+    model_config = SettingsConfigDict(env_prefix="NANODEV_", extra="forbid", frozen=True)
+
+    host: str = Field("127.0.0.1", description="Interface to listen on (loopback unless you mean it).")
+    port: int = Field(
+        3000, ge=0, le=65535, description="Page origin port: frontend, /__ws/*, /api/* (0 = any)."
+    )
+    worker_port: int = Field(
+        8787,
+        ge=0,
+        le=65535,
+        description="Also serve the worker's own routes here, for an unchanged Vite proxy (0 = off).",
+    )
+    state_dir: Path = Field(Path(".nanodev"), description="Where the auth DB and room stores live.")
+    ephemeral: bool = Field(False, description="Use a temporary state directory removed on exit.")
+    static_dir: Path | None = Field(None, description="Serve this built frontend with SPA fallback.")
+    frontend_url: str | None = Field(None, description="Reverse-proxy the frontend to this dev server.")
+    upstream: str | None = Field(None, description="Send worker traffic to this real Worker instead.")
+    hooks: Path | None = Field(None, description="Python module with extra RPC methods and seeds.")
+    record: bool = Field(True, description="Record requests, decisions and frames for the inspector.")
+    inspector_capacity: int = Field(
+        10_000, ge=100, description="Events the inspector keeps before dropping the oldest."
+    )
+    frame_preview_bytes: int = Field(
+        4096, ge=64, description="Frames larger than this are stored truncated (size kept)."
+    )
+    max_message_bytes: int = Field(
+        1 << 20, ge=1024, description="Largest WebSocket message accepted (close 1009 above it)."
+    )
+    max_socket_buffer_bytes: int = Field(
+        4 << 20, ge=65536, description="Unsent bytes a slow socket may hold before it is closed."
+    )
+    room_idle_seconds: float = Field(
+        30.0, ge=0, description="Release an empty room's memory after this many idle seconds."
+    )
+    hibernate_after: float | None = Field(
+        None, ge=0, description="Hibernate a room with open sockets after this many idle seconds."
+    )
+    allowed_hosts: tuple[str, ...] = Field(
+        (), description="Extra Host names accepted besides localhost and loopback addresses."
+    )
+    allowed_origins: tuple[str, ...] = Field(
+        (), description="Extra page origins accepted for cookie-carrying requests."
+    )
+    default_max_rooms: int = Field(3, ge=1, description="Plan limit when plan_limits has no row.")
+    allow_writable_sql: bool = Field(
+        False, description="Honour executeSQL's readonly:false (production does; unsafe)."
+    )
+    deliver_webhooks: bool = Field(True, description="Deliver room webhooks over HTTP for real.")
+    reload_sockets: SocketPolicy = Field(
+        SocketPolicy.KEEP, description="On a backend reload keep sockets, or close them with 1012."
+    )
+    log_requests: bool = Field(True, description="Print one line per request and handshake.")
+
+    @field_validator("allowed_hosts", "allowed_origins", mode="before")
+    @classmethod
+    def _split_csv(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return tuple(v.strip() for v in value.split(",") if v.strip())
+        return value
+
+    @property
+    def is_loopback(self) -> bool:
+        return self.host in LOOPBACK_HOSTS or self.host.startswith("127.")
+
+    @property
+    def auth_db_path(self) -> Path:
+        return self.state_dir / "d1" / "AUTH_DB.sqlite"
+
+    @property
+    def rooms_dir(self) -> Path:
+        return self.state_dir / "rooms"
+
+
+def load_toml(path: Path) -> dict[str, Any]:
+    """Read nanodev.toml's settings table; unknown keys fail in Settings with a clear message."""
+    with path.open("rb") as fh:
+        data = tomllib.load(fh)
+    table = data.get("nanodev", data)
+    return {k.replace("-", "_"): v for k, v in table.items()}

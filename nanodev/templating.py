@@ -1,0 +1,29 @@
+"""Jinja templates from the top-level `templates/` folder (shipped as `nanodev/templates` in
+the wheel). Autoescape is always on: templates only loop and escape."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+
+def templates_dir() -> Path:
+    installed = Path(__file__).parent / "templates"
+    if installed.is_dir():
+        return installed
+    return Path(__file__).resolve().parent.parent / "templates"
+
+
+@cache
+def environment(directory: Path | None = None) -> Environment:
+    return Environment(
+        loader=FileSystemLoader(str(directory or templates_dir())),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        auto_reload=False,
+    )
+
+
+def render(name: str, **context: object) -> str:
+    return environment().get_template(name).render(**context)

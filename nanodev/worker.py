@@ -1,0 +1,132 @@
+"""The emulated Worker (`src/index.ts`): its request pipeline and the room-scoped path.
+
+Order (reference §1.1): `/health`, the worker's own routes (`/api/auth/*`, keys, rooms, …), then
+for every other backend path: room_id validation → auth chain → room ownership → the room
+(a WebSocket upgrade becomes a socket in the room; plain HTTP goes to the room's routes).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from aiohttp import web
+
+from .auth import AuthResult, extract_credentials
+from .auth_chain import authenticate
+from .core import FLOW, Core
+from .d1 import now_ms
+from .events import AuthDecided, AuthStep, now
+from .rewrite import is_backend_path
+from .room_socket import serve_socket
+from .roomids import RoomIdProblem, check_room_id
+
+
+def text_response(status: int, body: str, *, fix: str = "") -> web.Response:
+    headers = {"X-Nanodev-Hint": fix} if fix and fix.isascii() else None
+    return web.Response(status=status, text=body, headers=headers)
+
+
+def json_response(status: int, body: object) -> web.Response:
+    return web.Response(status=status, text=json.dumps(body), content_type="application/json")
+
+
+def health_body(core: Core) -> dict[str, object]:
+    return {
+        "status": "healthy",
+        "timestamp": dt.datetime.now(dt.UTC).isoformat().replace("+00:00", "Z"),
+        "version": core.version,
+        "server": "nanodev",
+    }
+
+
+def is_upgrade(request: web.Request) -> bool:
+    return request.headers.get("Upgrade", "").lower() == "websocket"
+
+
+async def handle(request: web.Request, core: Core, path: str) -> web.StreamResponse:
+    """Answer one worker-bound request; `path` is the worker-side path after any rewrite."""
+    if path == "/health" and request.method in ("GET", "HEAD"):
+        return json_response(200, health_body(core))
+    route = core.worker_routes.get(path)
+    if route is None:
+        route = next((h for p, h in core.worker_prefixes.items() if path.startswith(p)), None)
+    if route is not None:
+        return await route(request, core)
+    upgrade = is_upgrade(request)
+    if not is_backend_path(path, upgrade) or (path == "/" and not upgrade):
+        if core.frontend is not None:
+            return await core.frontend(request, core)
+        return text_response(404, "Not found")
+    return await room_scoped(request, core, path, upgrade)
+
+
+async def room_scoped(
+    request: web.Request, core: Core, path: str, upgrade: bool
+) -> web.StreamResponse:
+    flow = request[FLOW]
+    checked = check_room_id(request.query_string)
+    if isinstance(checked, RoomIdProblem):
+        flow.cause, flow.fix = checked.error, checked.hint
+        return json_response(400, checked.body())
+    room_id = checked.room_id
+    creds = extract_credentials(request.headers, request.query)
+    flow.secrets = creds.secrets
+    result = await authenticate(core.db, creds, core.secret)
+    if result.allowed:
+        result = await _check_room_owner(core, room_id, result)
+    _record_auth(core, flow.flow, room_id, result)
+    if not result.allowed:
+        flow.cause, flow.fix = result.cause, result.fix
+        return text_response(result.status, result.body, fix=result.fix)
+    user_id = result.user_id or "anonymous"
+    if upgrade:
+        return await serve_socket(request, core, room_id, user_id, result.source or "")
+    if path == "/connect":
+        flow.cause = "/connect needs a WebSocket upgrade"
+        flow.fix = "Open it with new WebSocket(...), or send Upgrade: websocket"
+        return text_response(426, "Expected Upgrade: websocket", fix=flow.fix)
+    room_route = core.room_routes.get(path)
+    if room_route is None:
+        flow.cause = f"the room has no HTTP route {path}"
+        return text_response(404, "Not found")
+    room = core.rooms.get(room_id)
+    return await room.run(lambda: room_route(request, core, room, user_id))
+
+
+async def _check_room_owner(core: Core, room_id: str, result: AuthResult) -> AuthResult:
+    """The ownership check the original lacked (§6 #2): another user's room is refused.
+    Session callers auto-register a room nobody owns, as production does; key callers don't."""
+    user_id = result.user_id or ""
+    owner = await core.db.room_owner(room_id)
+    if owner is not None and owner != user_id:
+        result.steps.append(AuthStep("room ownership", True, "rejected",
+                                     f"room {room_id!r} belongs to another user"))
+        result.outcome, result.status = "refused", 403
+        result.body = f"Forbidden: room '{room_id}' belongs to another user"
+        result.cause = f"room {room_id!r} is registered to another user"
+        result.fix = "Use a room you own, or a key of the room's owner (nanodev keys list)"
+        return result
+    ts = now_ms()
+    if owner is None and result.key_id is None:
+        await core.db.register_room(room_id, user_id, ts)
+        detail = "room was unregistered: registered to this user"
+    elif owner is None:
+        detail = "room is unregistered; key callers do not register rooms (as production)"
+    else:
+        core.tasks.spawn(core.db.touch_room(room_id, user_id, ts), "touch-room")
+        detail = "room belongs to this user"
+    result.steps.append(AuthStep("room ownership", True, "ok", detail))
+    if result.key_id:
+        core.tasks.spawn(core.db.touch_key(result.key_id, ts), "touch-key")
+    return result
+
+
+def _record_auth(core: Core, flow: int, room_id: str, result: AuthResult) -> None:
+    core.recorder.record(
+        AuthDecided(
+            flow, now(), result.outcome, result.user_id, result.source, room_id,
+            tuple(result.steps), result.status if not result.allowed else None,
+            result.cause, result.fix,
+        )
+    )
