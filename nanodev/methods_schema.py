@@ -23,7 +23,7 @@ from .sqlsafety import (
 def get_schema(call: Call) -> None:
     call.store.bump_usage("reads")
     schema = call.store.schema()
-    call.reply({"type": "schema_update", "schema": schema})
+    call.send({"type": "schema_update", "schema": schema})
     call.reply({"type": "rpc_result", "method": "getSchema", "data": schema})
 
 

@@ -72,9 +72,10 @@ def redact_header(name: str, value: str) -> str:
 
 def redact_headers(headers: Mapping[str, str], shown: Iterable[str] = SHOWN_HEADERS) -> dict[str, str]:
     """The headers that matter for a handshake, secrets fingerprinted."""
+    lowered = {k.lower(): v for k, v in headers.items()}
     out: dict[str, str] = {}
     for name in shown:
-        value = headers.get(name)
+        value = lowered.get(name)
         if value is not None:
             out[name] = redact_header(name, value)
     return out
@@ -90,7 +91,8 @@ def redact_query(query_string: str) -> str:
         plain_name = next(iter(parse_qsl(f"{name}=x", keep_blank_values=True)), ("", ""))[0]
         if plain_name.lower() in SECRET_PARAMS and value:
             decoded = next(iter(parse_qsl(raw, keep_blank_values=True)), ("", value))[1]
-            parts.append(f"{name}={quote(fingerprint(decoded), safe='…')}")
+            shown = "…".join(quote(piece, safe="") for piece in fingerprint(decoded).split("…"))
+            parts.append(f"{name}={shown}")
         else:
             parts.append(f"{name}{eq}{redact_text(value)}")
     return "&".join(parts)

@@ -86,6 +86,10 @@ class Call:
             frame["requestId"] = self.request_id
         self.outbox.append(Send(self.conn, frame))
 
+    def send(self, frame: dict[str, Any]) -> None:
+        """A frame to the caller that is not the reply (no ids echoed), e.g. getSchema's push."""
+        self.outbox.append(Send(self.conn, frame))
+
     def error(self, error: str, code: str | None = None, **extra: Any) -> None:
         frame: dict[str, Any] = {"type": "error", "error": error}
         if code:
