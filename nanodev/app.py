@@ -52,8 +52,9 @@ async def _core_ctx(app: web.Application) -> AsyncIterator[None]:
     methods = builtin_methods()
     async with open_auth_db(settings.auth_db_path) as db:
         rooms = RoomRegistry(settings, methods, recorder)
-        core = Core(settings, recorder, db, rooms, methods, load_secret(settings.state_dir),
-                    __version__)
+        core = Core(
+            settings, recorder, db, rooms, methods, load_secret(settings.state_dir), __version__
+        )
         core.frontend = frontend.landing
         app[CORE] = core
         stop_console = recorder.listen(ConsoleLog(sys.stdout)) if settings.log_requests else None

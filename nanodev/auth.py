@@ -84,8 +84,12 @@ def choose_key(creds: Credentials) -> KeyChoice:
             candidate = (name, value)
         else:
             steps.append(
-                AuthStep(name, True, "ignored", f"{fingerprint(value)} ignored: {candidate[0]} "
-                         "comes first")
+                AuthStep(
+                    name,
+                    True,
+                    "ignored",
+                    f"{fingerprint(value)} ignored: {candidate[0]} comes first",
+                )
             )
     if candidate is None:
         return KeyChoice(None, None, tuple(steps))
@@ -93,9 +97,15 @@ def choose_key(creds: Credentials) -> KeyChoice:
     if not value.startswith(KEY_PREFIX):
         hidden = [s.source for s in steps if s.outcome == "ignored"]
         also = f"; it also hid {', '.join(hidden)}" if hidden else ""
-        steps.insert(0, AuthStep(name, True, "skipped",
-                                 f"{fingerprint(value)} does not start with nk_, so the key "
-                                 f"path is not taken{also}"))
+        steps.insert(
+            0,
+            AuthStep(
+                name,
+                True,
+                "skipped",
+                f"{fingerprint(value)} does not start with nk_, so the key path is not taken{also}",
+            ),
+        )
         return KeyChoice(None, None, tuple(steps))
     steps.insert(0, AuthStep(name, True, "used", f"{fingerprint(value)} is the key candidate"))
     return KeyChoice(value, name, tuple(steps))
@@ -132,8 +142,10 @@ def judge_key(row: KeyRow | None, now_ms: int) -> Judgement:
         return Judgement("invalid", f"key was revoked {_ago(now_ms - row.revoked_at)} ago")
     if row.expires_at is not None and now_ms > row.expires_at:
         return Judgement("expired", f"expires_at is {_ago(now_ms - row.expires_at)} in the past")
-    until = "never expires" if row.expires_at is None else (
-        f"expires in {_ago(row.expires_at - now_ms)}"
+    until = (
+        "never expires"
+        if row.expires_at is None
+        else (f"expires in {_ago(row.expires_at - now_ms)}")
     )
     return Judgement("ok", f"found, owner {row.user_id}, {until}")
 
@@ -143,8 +155,9 @@ def judge_session(row: SessionRow | None, now_s: int) -> Judgement:
         return Judgement("invalid", "no session row with this token (signed out or never issued)")
     if now_s > row.expires_at:
         return Judgement("expired", f"session expired {_ago((now_s - row.expires_at) * 1000)} ago")
-    return Judgement("ok", f"session of user {row.user_id}, expires in "
-                           f"{_ago((row.expires_at - now_s) * 1000)}")
+    return Judgement(
+        "ok", f"session of user {row.user_id}, expires in {_ago((row.expires_at - now_s) * 1000)}"
+    )
 
 
 def _ago(ms: int) -> str:

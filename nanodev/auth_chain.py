@@ -39,7 +39,8 @@ async def authenticate(db: AuthDB, creds: Credentials, secret: str) -> AuthResul
         MSG_NO_IDENTITY,
         _nothing_cause(creds, steps),
         "Send a key (?key=nk_… or X-Nano-Key), sign in so the browser sends the "
-        "better-auth.session_token cookie, or create one: nanodev keys create --user you@example.com",
+        "better-auth.session_token cookie, or create a key: "
+        "nanodev keys create --user you@example.com",
         steps,
     )
 
@@ -51,14 +52,22 @@ async def _by_key(db: AuthDB, key: str, source: str, steps: list[AuthStep]) -> A
     for later in ("session cookie", "session_token query"):
         steps.append(AuthStep(later, False, "skipped", "not consulted: a key was presented"))
     if judged.verdict == "invalid" or row is None:
-        return refused(401, MSG_INVALID_KEY, f"key {fingerprint(key)} from {source}: "
-                       f"{judged.detail}",
-                       "Use a key that exists: nanodev keys list, or nanodev keys create "
-                       "--user you@example.com", steps)
+        return refused(
+            401,
+            MSG_INVALID_KEY,
+            f"key {fingerprint(key)} from {source}: {judged.detail}",
+            "Use a key that exists: nanodev keys list, or nanodev keys create "
+            "--user you@example.com",
+            steps,
+        )
     if judged.verdict == "expired":
-        return refused(401, MSG_EXPIRED_KEY, f"key {fingerprint(key)}: {judged.detail}",
-                       "Create a fresh key: nanodev keys create --user you@example.com "
-                       "--expires-in 30d", steps)
+        return refused(
+            401,
+            MSG_EXPIRED_KEY,
+            f"key {fingerprint(key)}: {judged.detail}",
+            "Create a fresh key: nanodev keys create --user you@example.com --expires-in 30d",
+            steps,
+        )
     return allowed(row.user_id, f"api_key ({source})", steps, f"key {fingerprint(key)} valid", key)
 
 
@@ -78,8 +87,9 @@ async def _by_cookie(
     if judged.verdict != "ok" or row is None:
         steps.append(AuthStep("session cookie", True, "rejected", f"{shown}: {judged.detail}"))
         return None
-    steps.append(AuthStep("session cookie", True, "used", f"{shown}: {check.reason}; "
-                                                            f"{judged.detail}"))
+    steps.append(
+        AuthStep("session cookie", True, "used", f"{shown}: {check.reason}; {judged.detail}")
+    )
     return allowed(row.user_id, "session cookie", steps, judged.detail)
 
 
@@ -96,11 +106,20 @@ async def _by_session_token(
     row = await db.get_session(token)
     judged = judge_session(row, now_s())
     if judged.verdict != "ok" or row is None:
-        steps.append(AuthStep("session_token query", True, "rejected",
-                              f"{fingerprint(raw)}: {judged.detail}"))
+        steps.append(
+            AuthStep(
+                "session_token query", True, "rejected", f"{fingerprint(raw)}: {judged.detail}"
+            )
+        )
         return None
-    steps.append(AuthStep("session_token query", True, "used",
-                          f"{fingerprint(raw)}: {judged.detail} (dev-only lookup)"))
+    steps.append(
+        AuthStep(
+            "session_token query",
+            True,
+            "used",
+            f"{fingerprint(raw)}: {judged.detail} (dev-only lookup)",
+        )
+    )
     return allowed(row.user_id, "session_token query", steps, judged.detail)
 
 

@@ -86,15 +86,29 @@ def main() -> None:
 @click.option("--worker-port", type=int, default=None, help=_help("worker_port"))
 @state_dir_option
 @click.option("--ephemeral", is_flag=True, default=None, help=_help("ephemeral"))
-@click.option("--no-record", "record", flag_value=False, default=None, help="Do not record "
-              "frames for the inspector (requests and handshakes are still logged).")
-@click.option("--quiet", "log_requests", flag_value=False, default=None,
-              help="Do not print a line per request.")
-@click.option("--config", type=click.Path(path_type=Path, dir_okay=False), default=None,
-              help=f"Settings file (default: ./{CONFIG_FILE} when present).")
+@click.option(
+    "--no-record",
+    "record",
+    flag_value=False,
+    default=None,
+    help="Do not record frames for the inspector (requests and handshakes are still logged).",
+)
+@click.option(
+    "--quiet",
+    "log_requests",
+    flag_value=False,
+    default=None,
+    help="Do not print a line per request.",
+)
+@click.option(
+    "--config",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help=f"Settings file (default: ./{CONFIG_FILE} when present).",
+)
 def up(config: Path | None, **flags: Any) -> None:
     """Serve the frontend, the /__ws rewrite, the emulated Worker and the rooms."""
-    from .serve import run
+    from .serve import run  # noqa: PLC0415 - keeps `nanodev keys …` quick to start
 
     settings = build_settings(config, flags)
     sys.exit(run(settings, spawned=_SPAWNED))
@@ -111,8 +125,9 @@ def build_settings(config: Path | None, flags: dict[str, Any]) -> Settings:
     ctx = click.get_current_context()
     for name, value in flags.items():
         source = ctx.get_parameter_source(name)
-        if value is not None and (source is not click.core.ParameterSource.DEFAULT or
-                                  name not in values):
+        if value is not None and (
+            source is not click.core.ParameterSource.DEFAULT or name not in values
+        ):
             values[name] = value
     try:
         return Settings(**values)
@@ -133,16 +148,19 @@ def users() -> None:
 @click.option("--password", default=None, help="Password for email sign-in (scrypt-hashed).")
 @state_dir_option
 @json_option
-def users_create(email: str, name: str | None, password: str | None, state_dir: Path,
-                 as_json: bool) -> None:
+def users_create(
+    email: str, name: str | None, password: str | None, state_dir: Path, as_json: bool
+) -> None:
     """Create a user (or show the existing one with that email)."""
     if password is not None and not 8 <= len(password) <= 128:
-        raise click.BadParameter("passwords are 8 to 128 characters (as Better Auth requires)",
-                                 param_hint="--password")
+        raise click.BadParameter(
+            "passwords are 8 to 128 characters (as Better Auth requires)", param_hint="--password"
+        )
     user, created = with_db(state_dir, lambda db: ensure_user(db, email, name, password))
     if as_json:
-        click.echo(json.dumps({"id": user.id, "email": user.email, "name": user.name,
-                               "created": created}))
+        click.echo(
+            json.dumps({"id": user.id, "email": user.email, "name": user.name, "created": created})
+        )
     else:
         click.echo(f"{'created' if created else 'exists '} {user.email}  id={user.id}")
 
@@ -187,17 +205,37 @@ def keys() -> None:
 @click.option("--room", default="my-room", show_default=True, help="Room for the printed URL.")
 @state_dir_option
 @json_option
-def keys_create(email: str, name: str, expires_in: str | None, never_expires: bool,
-                expired: bool, scopes: str, key_id: str | None, room: str, state_dir: Path,
-                as_json: bool) -> None:
+def keys_create(
+    email: str,
+    name: str,
+    expires_in: str | None,
+    never_expires: bool,
+    expired: bool,
+    scopes: str,
+    key_id: str | None,
+    room: str,
+    state_dir: Path,
+    as_json: bool,
+) -> None:
     """Create an API key and print it with a ready ws:// URL."""
     if sum(bool(x) for x in (expires_in, never_expires, expired)) > 1:
         raise click.UsageError("use only one of --expires-in, --never-expires, --expired")
     ttl = None if never_expires else duration(expires_in or "30d", "--expires-in")
     scope_list = tuple(s.strip() for s in scopes.split(",") if s.strip())
-    row = with_db(state_dir, lambda db: create_key(
-        db, state_dir, email, name=name, ttl_s=ttl, expired=expired, scopes=scope_list,
-        key_id=key_id, room=room))
+    row = with_db(
+        state_dir,
+        lambda db: create_key(
+            db,
+            state_dir,
+            email,
+            name=name,
+            ttl_s=ttl,
+            expired=expired,
+            scopes=scope_list,
+            key_id=key_id,
+            room=room,
+        ),
+    )
     if as_json:
         click.echo(json.dumps(row))
         return
@@ -226,16 +264,23 @@ def keys_list(email: str | None, state_dir: Path, as_json: bool) -> None:
     rows = with_db(state_dir, work)
     now = int(time.time() * 1000)
     for row in rows:
-        row["state"] = ("revoked" if row["revoked_at"] else "expired"
-                        if row["expires_at"] is not None and row["expires_at"] < now else "valid")
+        row["state"] = (
+            "revoked"
+            if row["revoked_at"]
+            else "expired"
+            if row["expires_at"] is not None and row["expires_at"] < now
+            else "valid"
+        )
     if as_json:
         click.echo(json.dumps(rows))
         return
     if not rows:
         click.echo("no keys; create one with: nanodev keys create --user you@example.com")
     for row in rows:
-        click.echo(f"{row['id']}  {row['state']:<8} {row['email'] or row['user_id']}  "
-                   f"expires {ms_to_iso(row['expires_at'])}  {row['name'] or ''}")
+        click.echo(
+            f"{row['id']}  {row['state']:<8} {row['email'] or row['user_id']}  "
+            f"expires {ms_to_iso(row['expires_at'])}  {row['name'] or ''}"
+        )
 
 
 @keys.command("revoke")

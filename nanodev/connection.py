@@ -8,6 +8,7 @@ with 1013 instead of stalling everyone else in the room.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import WSCloseCode, web
@@ -24,10 +25,12 @@ SEND_TIMEOUT_S = 2.0
 class Connection:
     __slots__ = (
         "attachment",
+        "close_by",
         "closed",
         "flow",
         "frames_in",
         "frames_out",
+        "max_buffer",
         "preview",
         "queries",
         "recorder",
@@ -38,8 +41,6 @@ class Connection:
         "transport",
         "user_id",
         "ws",
-        "max_buffer",
-        "close_by",
     )
 
     def __init__(
@@ -115,7 +116,5 @@ class Connection:
             return
         self.closed = True
         self.close_by = "server"
-        try:
+        with contextlib.suppress(ConnectionError, RuntimeError):
             await self.ws.close(code=code, message=reason.encode()[:120])
-        except (ConnectionError, RuntimeError):
-            pass

@@ -1,6 +1,6 @@
 """The terminal view: one line per request and handshake, fed by the recorder like any viewer.
 
-    GET /__ws/websocket?room_id= 400 room_id is present but empty (?room_id=) 1.1ms
+GET /__ws/websocket?room_id= 400 room_id is present but empty (?room_id=) 1.1ms
 """
 
 from __future__ import annotations
@@ -35,12 +35,16 @@ class ConsoleLog:
         elif isinstance(event, Upgraded):
             head = self._pending.pop(event.flow, None)
             if head is not None:
-                self._write(f"{head} 101 room={event.room} user={event.user_id} "
-                            f"via {event.source} {event.duration_ms:.1f}ms")
+                self._write(
+                    f"{head} 101 room={event.room} user={event.user_id} "
+                    f"via {event.source} {event.duration_ms:.1f}ms"
+                )
         elif isinstance(event, Reloaded):
             state = "ok" if event.ok else f"FAILED: {event.detail}"
-            self._write(f"reload {event.what} ({', '.join(event.changed)[:80]}) {state} "
-                        f"{event.duration_ms:.0f}ms")
+            self._write(
+                f"reload {event.what} ({', '.join(event.changed)[:80]}) {state} "
+                f"{event.duration_ms:.0f}ms"
+            )
 
     def _write(self, line: str) -> None:
         try:

@@ -94,7 +94,9 @@ class AuthDB:
     async def migrate(self) -> None:
         await self.conn.executescript(SCHEMA)
         for table, column, decl in COLUMN_UPGRADES:
-            cols = {row[1] async for row in await self.conn.execute(f'PRAGMA table_info("{table}")')}
+            cols = {
+                row[1] async for row in await self.conn.execute(f'PRAGMA table_info("{table}")')
+            }
             if column not in cols:
                 await self.conn.execute(f'ALTER TABLE "{table}" ADD COLUMN {column} {decl}')
         await self.conn.commit()
@@ -107,7 +109,9 @@ class AuthDB:
         return KeyRow(row[0], row[1], row[2], row[3]) if row else None
 
     async def touch_key(self, key_id: str, at_ms: int) -> None:
-        await self.conn.execute("UPDATE api_keys SET last_used_at = ? WHERE id = ?", (at_ms, key_id))
+        await self.conn.execute(
+            "UPDATE api_keys SET last_used_at = ? WHERE id = ?", (at_ms, key_id)
+        )
         await self.conn.commit()
 
     async def create_key(
@@ -128,20 +132,37 @@ class AuthDB:
             (key_id, user_id, name, created, expires_at, json.dumps(list(scopes))),
         )
         await self.conn.commit()
-        return {"id": key_id, "user_id": user_id, "name": name, "created_at": created,
-                "expires_at": expires_at, "scopes": list(scopes)}
+        return {
+            "id": key_id,
+            "user_id": user_id,
+            "name": name,
+            "created_at": created,
+            "expires_at": expires_at,
+            "scopes": list(scopes),
+        }
 
     async def list_keys(self, user_id: str | None = None) -> list[dict[str, Any]]:
-        sql = ("SELECT k.id, k.user_id, u.email, k.name, k.created_at, k.last_used_at, "
-               "k.expires_at, k.scopes, k.revoked_at FROM api_keys k "
-               'LEFT JOIN "user" u ON u.id = k.user_id')
+        sql = (
+            "SELECT k.id, k.user_id, u.email, k.name, k.created_at, k.last_used_at, "
+            "k.expires_at, k.scopes, k.revoked_at FROM api_keys k "
+            'LEFT JOIN "user" u ON u.id = k.user_id'
+        )
         args: tuple[Any, ...] = ()
         if user_id is not None:
             sql += " WHERE k.user_id = ?"
             args = (user_id,)
         rows = await self._all(sql + " ORDER BY k.created_at DESC", args)
-        names = ("id", "user_id", "email", "name", "created_at", "last_used_at", "expires_at",
-                 "scopes", "revoked_at")
+        names = (
+            "id",
+            "user_id",
+            "email",
+            "name",
+            "created_at",
+            "last_used_at",
+            "expires_at",
+            "scopes",
+            "revoked_at",
+        )
         return [dict(zip(names, row, strict=True)) for row in rows]
 
     async def revoke_key(self, key_id: str, at_ms: int) -> bool:
@@ -206,7 +227,9 @@ class AuthDB:
         return token, expires
 
     async def get_session(self, token: str) -> SessionRow | None:
-        row = await self._one("SELECT token, userId, expiresAt FROM session WHERE token = ?", (token,))
+        row = await self._one(
+            "SELECT token, userId, expiresAt FROM session WHERE token = ?", (token,)
+        )
         return SessionRow(row[0], row[1], int(row[2])) if row else None
 
     # -- rooms ------------------------------------------------------------------------------

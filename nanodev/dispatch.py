@@ -63,9 +63,12 @@ async def _handle_action(room: Room, conn: Connection, msg: Any) -> None:
         call.reply({"type": "query_unsubscribed", "queryId": msg.queryId})
     elif isinstance(msg, Query):
         if msg.sql is not None:
-            call.reply({"type": "query_error",
-                        "error": "Raw SQL queries are disabled for security. Please use RPC "
-                                 "methods."})
+            call.reply(
+                {
+                    "type": "query_error",
+                    "error": "Raw SQL queries are disabled for security. Please use RPC methods.",
+                }
+            )
     elif isinstance(msg, Mutate):
         call.reply({"error": "Raw mutations are disabled. Use RPC actions."})
     await room.flush(call.outbox)
@@ -76,8 +79,11 @@ def _subscribe_query(room: Room, call: Call, msg: SubscribeQuery) -> None:
     if not msg.queryId or not msg.method or not isinstance(tables, list) or not tables:
         call.error("subscribe_query requires queryId, method, and tables")
         return
-    call.conn.queries[msg.queryId] = {"method": msg.method, "payload": msg.payload,
-                                      "tables": [str(t) for t in tables]}
+    call.conn.queries[msg.queryId] = {
+        "method": msg.method,
+        "payload": msg.payload,
+        "tables": [str(t) for t in tables],
+    }
     for table in tables:
         room.subscribe(call.conn, str(table))
     call.reply({"type": "query_subscribed", "queryId": msg.queryId})

@@ -37,16 +37,35 @@ async def front_door(request: web.Request) -> web.StreamResponse:
     request[FLOW] = flow
     raw_path = request.rel_url.raw_path
     upgrade = worker.is_upgrade(request)
-    decided = route(raw_path, request.query_string, upgrade=upgrade,
-                    listener="worker" if listener == "worker" else "page")
+    decided = route(
+        raw_path,
+        request.query_string,
+        upgrade=upgrade,
+        listener="worker" if listener == "worker" else "page",
+    )
     shown_query = redact_query(request.query_string)
     core.recorder.record(
-        RequestReceived(flow.flow, now(), request.method, raw_path, shown_query,
-                        redact_headers(request.headers), request.remote or "", listener, upgrade)
+        RequestReceived(
+            flow.flow,
+            now(),
+            request.method,
+            raw_path,
+            shown_query,
+            redact_headers(request.headers),
+            request.remote or "",
+            listener,
+            upgrade,
+        )
     )
     core.recorder.record(
-        Rewritten(flow.flow, now(), _with_query(raw_path, shown_query),
-                  _with_query(decided.path, shown_query), decided.destination, decided.reason)
+        Rewritten(
+            flow.flow,
+            now(),
+            _with_query(raw_path, shown_query),
+            _with_query(decided.path, shown_query),
+            decided.destination,
+            decided.reason,
+        )
     )
     try:
         response = await _dispatch(request, core, decided.destination, unquote(decided.path))
@@ -86,6 +105,15 @@ def _record_response(core: Core, flow: FlowContext, response: web.StreamResponse
         body = redact_text(bytes(raw[:BODY_PREVIEW]).decode("utf-8", "replace"), flow.secrets)
     elapsed = (time.perf_counter() - flow.started) * 1000
     core.recorder.record(
-        Responded(flow.flow, now(), response.status, response.content_type or "", body, size,
-                  round(elapsed, 3), flow.cause, flow.fix)
+        Responded(
+            flow.flow,
+            now(),
+            response.status,
+            response.content_type or "",
+            body,
+            size,
+            round(elapsed, 3),
+            flow.cause,
+            flow.fix,
+        )
     )

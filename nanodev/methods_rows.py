@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from collections.abc import Callable
 from typing import Any
 
 from .rpc import Call, MethodTable
@@ -107,7 +108,8 @@ def update_row(call: Call) -> None:
         with call.store.transaction() as db:
             call.store.bump_usage("writes")
             row = db.execute(
-                f"UPDATE {quote_ident(table)} SET {quote_ident(field)} = ? WHERE id = ? RETURNING *",
+                f"UPDATE {quote_ident(table)} SET {quote_ident(field)} = ? "
+                "WHERE id = ? RETURNING *",
                 (json_value(value), row_id),
             ).fetchone()
     except sqlite3.Error as exc:
@@ -118,7 +120,7 @@ def update_row(call: Call) -> None:
     call.broadcast_update(table, "modified", row)
 
 
-def _failer(call: Call, action: str) -> Any:
+def _failer(call: Call, action: str) -> Callable[..., None]:
     def fail(error: str, **extra: Any) -> None:
         call.mutation_error(action, error, **extra)
 

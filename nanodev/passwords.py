@@ -15,8 +15,9 @@ MAXMEM = 64 * 1024 * 1024
 
 def _derive(password: str, salt_hex: str) -> bytes:
     normalized = unicodedata.normalize("NFKC", password).encode()
-    return hashlib.scrypt(normalized, salt=salt_hex.encode(), n=N, r=R, p=P, dklen=DKLEN,
-                          maxmem=MAXMEM)
+    return hashlib.scrypt(
+        normalized, salt=salt_hex.encode(), n=N, r=R, p=P, dklen=DKLEN, maxmem=MAXMEM
+    )
 
 
 def hash_password(password: str) -> str:

@@ -76,14 +76,30 @@ class LegacyCall(_Msg):
 
 
 ClientMessage = Annotated[
-    Ping | Subscribe | Unsubscribe | SubscribeQuery | UnsubscribeQuery | Query | Mutate | Rpc
+    Ping
+    | Subscribe
+    | Unsubscribe
+    | SubscribeQuery
+    | UnsubscribeQuery
+    | Query
+    | Mutate
+    | Rpc
     | LegacyCall,
     Field(discriminator="action"),
 ]
 _ADAPTER: TypeAdapter[ClientMessage] = TypeAdapter(ClientMessage)
 KNOWN_ACTIONS = (
-    "ping", "subscribe", "unsubscribe", "subscribe_query", "unsubscribe_query", "query", "mutate",
-    "rpc", "createTask", "setCursor", "setPresence",
+    "ping",
+    "subscribe",
+    "unsubscribe",
+    "subscribe_query",
+    "unsubscribe_query",
+    "query",
+    "mutate",
+    "rpc",
+    "createTask",
+    "setCursor",
+    "setPresence",
 )
 
 
@@ -123,7 +139,8 @@ def _explain(text: str | bytes, exc: ValidationError) -> ProtocolError:
         return ProtocolError("BAD_MESSAGE", "Frame must be a JSON object with an 'action'")
     if kind == "union_tag_not_found":
         return ProtocolError(
-            "MISSING_ACTION", "Frame has no 'action'; expected one of: " + ", ".join(KNOWN_ACTIONS),
+            "MISSING_ACTION",
+            "Frame has no 'action'; expected one of: " + ", ".join(KNOWN_ACTIONS),
             request_id,
         )
     if kind == "union_tag_invalid":
@@ -150,7 +167,9 @@ def _request_id(text: str | bytes) -> Any:
 
 
 def binary_frame_error() -> ProtocolError:
-    return ProtocolError("BINARY_FRAME", "Binary frames are not part of this protocol; send JSON text")
+    return ProtocolError(
+        "BINARY_FRAME", "Binary frames are not part of this protocol; send JSON text"
+    )
 
 
 def encode(frame: dict[str, Any]) -> str:

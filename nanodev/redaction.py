@@ -70,7 +70,9 @@ def redact_header(name: str, value: str) -> str:
     return redact_text(value)
 
 
-def redact_headers(headers: Mapping[str, str], shown: Iterable[str] = SHOWN_HEADERS) -> dict[str, str]:
+def redact_headers(
+    headers: Mapping[str, str], shown: Iterable[str] = SHOWN_HEADERS
+) -> dict[str, str]:
     """The headers that matter for a handshake, secrets fingerprinted."""
     lowered = {k.lower(): v for k, v in headers.items()}
     out: dict[str, str] = {}

@@ -56,10 +56,7 @@ def _strip_prefix(path: str, prefix: str) -> str | None:
 
 def has_param(query_string: str, name: str) -> bool:
     """True when `name` appears as a parameter at all (`?name`, `?name=`, `?name=v`)."""
-    for part in query_string.split("&"):
-        if part.partition("=")[0] == name:
-            return True
-    return False
+    return any(part.partition("=")[0] == name for part in query_string.split("&"))
 
 
 def is_backend_path(path: str, upgrade: bool) -> bool:

@@ -57,8 +57,17 @@ async def serve_socket(
             by = "server"
         code = ws.close_code
         core.recorder.record(
-            Closed(flow.flow, now(), code, reason, by, close_meaning(code), room_id,
-                   conn.frames_in, conn.frames_out)
+            Closed(
+                flow.flow,
+                now(),
+                code,
+                reason,
+                by,
+                close_meaning(code),
+                room_id,
+                conn.frames_in,
+                conn.frames_out,
+            )
         )
     return ws
 
@@ -74,7 +83,9 @@ async def _read_loop(ws: web.WebSocketResponse, conn: Connection, room: Room) ->
         elif msg.type is WSMsgType.BINARY:
             conn.frames_in += 1
             conn.record_frame("in", f"<{len(msg.data)} bytes of binary>", "binary")
-            await room.run(partial(conn.send, protocol.encode(protocol.binary_frame_error().frame())))
+            await room.run(
+                partial(conn.send, protocol.encode(protocol.binary_frame_error().frame()))
+            )
         elif msg.type is WSMsgType.CLOSE:
             return str(msg.extra or ""), "client"
         elif msg.type is WSMsgType.ERROR:

@@ -152,8 +152,12 @@ class Room:
     async def broadcast_update(self, update: Update) -> None:
         if update.table not in self.store.schema():
             return  # the original broadcasts only tables getSchema shows (no `_` tables)
-        frame = {"event": "update", "table": update.table, "action": update.action,
-                 "row": update.row}
+        frame = {
+            "event": "update",
+            "table": update.table,
+            "action": update.action,
+            "row": update.row,
+        }
         targets = list(self.subscribers.get(update.table, ()))
         await self.fanout(encode(frame), targets, "update", update.table, update.action)
         await self._refresh_queries(update)
@@ -164,8 +168,12 @@ class Room:
         for conn in list(self.sockets):
             for query_id, query in list(conn.queries.items()):
                 if update.table in query.get("tables", ()):
-                    frame = {"type": "query_refresh", "queryId": query_id, "table": update.table,
-                             "action": update.action}
+                    frame = {
+                        "type": "query_refresh",
+                        "queryId": query_id,
+                        "table": update.table,
+                        "action": update.action,
+                    }
                     await conn.send(encode(frame))
 
     async def fanout(
@@ -177,8 +185,9 @@ class Room:
         for conn in targets:
             (delivered if await conn.send(text) else failed).append(conn.flow)
         self.recorder.record(
-            Broadcast(0, now(), self.id, what, table, action, tuple(delivered), tuple(failed),
-                      len(text))
+            Broadcast(
+                0, now(), self.id, what, table, action, tuple(delivered), tuple(failed), len(text)
+            )
         )
 
     def close(self) -> None:
@@ -191,9 +200,7 @@ class Room:
 class RoomRegistry:
     """Room id → live Room. Opens stores on demand and releases idle ones."""
 
-    def __init__(
-        self, settings: Settings, methods: MethodTable, recorder: Recorder
-    ) -> None:
+    def __init__(self, settings: Settings, methods: MethodTable, recorder: Recorder) -> None:
         self.settings = settings
         self.methods = methods
         self.recorder = recorder

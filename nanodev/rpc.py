@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from .rooms import Room
     from .store import RoomStore
 
-Handler = Callable[["Call"], None | Awaitable[None]]
+Handler = Callable[["Call"], Awaitable[None] | None]
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,15 +23,18 @@ class SeedError(Exception):
     """Bad input for a seeding command; the message says what to pass instead."""
 
 
-async def ensure_user(db: AuthDB, email: str, name: str | None = None,
-                      password: str | None = None) -> tuple[User, bool]:
+async def ensure_user(
+    db: AuthDB, email: str, name: str | None = None, password: str | None = None
+) -> tuple[User, bool]:
     if "@" not in email or email.strip() != email or len(email) > 254:
         raise SeedError(f"{email!r} is not an email address; pass e.g. you@example.com")
     user = await db.get_user_by_email(email)
     if user is not None:
         return user, False
     hashed = hash_password(password) if password else None
-    return await db.create_user(email, name or email.split("@")[0], password_hash=hashed), True
+    return await db.create_user(
+        email, name or email.split("@", maxsplit=1)[0], password_hash=hashed
+    ), True
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,8 +47,14 @@ class SessionSeed:
     email: str
 
     def to_json(self) -> dict[str, Any]:
-        return {"token": self.token, "cookie": self.cookie, "cookie_value": self.cookie_value,
-                "expires_at": self.expires_at, "user_id": self.user_id, "email": self.email}
+        return {
+            "token": self.token,
+            "cookie": self.cookie,
+            "cookie_value": self.cookie_value,
+            "expires_at": self.expires_at,
+            "user_id": self.user_id,
+            "email": self.email,
+        }
 
 
 async def create_session(db: AuthDB, state_dir: Path, email: str, ttl_s: int) -> SessionSeed:
@@ -87,8 +96,9 @@ async def create_key(
     user, _ = await ensure_user(db, email)
     now = now_ms()
     expires = now - 3600_000 if expired else (now + ttl_s * 1000 if ttl_s else None)
-    row = await db.create_key(user.id, key_id=key_id, name=name, expires_at=expires,
-                              scopes=scopes, created_at=now)
+    row = await db.create_key(
+        user.id, key_id=key_id, name=name, expires_at=expires, scopes=scopes, created_at=now
+    )
     row["email"] = user.email
     row["ws_url"] = ws_url(page_url(state_dir), room, row["id"])
     return row

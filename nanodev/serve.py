@@ -62,8 +62,9 @@ async def start(settings: Settings) -> tuple[web.AppRunner, Bound]:
         page_port = await _listen(runner, settings.host, settings.port, "--port")
         worker_port = None
         if settings.worker_port:
-            worker_port = await _listen(runner, settings.host, settings.worker_port,
-                                        "--worker-port")
+            worker_port = await _listen(
+                runner, settings.host, settings.worker_port, "--worker-port"
+            )
     except BaseException:
         await runner.cleanup()
         raise
@@ -122,8 +123,11 @@ def startup_card(settings: Settings, bound: Bound, ready_ms: float) -> str:
         "  Ctrl-C to stop.",
     ]
     if not settings.is_loopback:
-        lines.insert(1, f"  WARNING: listening on {settings.host}: anyone who can reach this "
-                        "machine can reach nanodev. Use 127.0.0.1 unless you mean it.")
+        lines.insert(
+            1,
+            f"  WARNING: listening on {settings.host}: anyone who can reach this "
+            "machine can reach nanodev. Use 127.0.0.1 unless you mean it.",
+        )
     return "\n".join(lines)
 
 
@@ -136,10 +140,16 @@ async def serve(settings: Settings, out: TextIO | None = None, spawned: float | 
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    write_server_info(settings.state_dir, {
-        "pid": os.getpid(), "page_url": bound.page_url, "worker_url": bound.worker_url,
-        "version": __version__, "state_dir": str(settings.state_dir.resolve()),
-    })
+    write_server_info(
+        settings.state_dir,
+        {
+            "pid": os.getpid(),
+            "page_url": bound.page_url,
+            "worker_url": bound.worker_url,
+            "version": __version__,
+            "state_dir": str(settings.state_dir.resolve()),
+        },
+    )
     out.write(startup_card(settings, bound, (time.perf_counter() - spawned) * 1000) + "\n")
     out.flush()
     try:

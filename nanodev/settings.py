@@ -28,7 +28,9 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="NANODEV_", extra="forbid", frozen=True)
 
-    host: str = Field("127.0.0.1", description="Interface to listen on (loopback unless you mean it).")
+    host: str = Field(
+        "127.0.0.1", description="Interface to listen on (loopback unless you mean it)."
+    )
     port: int = Field(
         3000, ge=0, le=65535, description="Page origin port: frontend, /__ws/*, /api/* (0 = any)."
     )
@@ -36,15 +38,23 @@ class Settings(BaseSettings):
         8787,
         ge=0,
         le=65535,
-        description="Also serve the worker's own routes here, for an unchanged Vite proxy (0 = off).",
+        description="Also serve the worker's routes here, for an unchanged Vite proxy (0 = off).",
     )
     state_dir: Path = Field(Path(".nanodev"), description="Where the auth DB and room stores live.")
     ephemeral: bool = Field(False, description="Use a temporary state directory removed on exit.")
-    static_dir: Path | None = Field(None, description="Serve this built frontend with SPA fallback.")
-    frontend_url: str | None = Field(None, description="Reverse-proxy the frontend to this dev server.")
-    upstream: str | None = Field(None, description="Send worker traffic to this real Worker instead.")
+    static_dir: Path | None = Field(
+        None, description="Serve this built frontend with SPA fallback."
+    )
+    frontend_url: str | None = Field(
+        None, description="Reverse-proxy the frontend to this dev server."
+    )
+    upstream: str | None = Field(
+        None, description="Send worker traffic to this real Worker instead."
+    )
     hooks: Path | None = Field(None, description="Python module with extra RPC methods and seeds.")
-    record: bool = Field(True, description="Record requests, decisions and frames for the inspector.")
+    record: bool = Field(
+        True, description="Record requests, decisions and frames for the inspector."
+    )
     inspector_capacity: int = Field(
         10_000, ge=100, description="Events the inspector keeps before dropping the oldest."
     )

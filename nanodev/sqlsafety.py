@@ -25,7 +25,9 @@ MSG_BAD_TABLE = (
     "Invalid table name. Use only letters, numbers, and underscores. "
     "Must start with a letter or underscore."
 )
-MSG_RESERVED = "Cannot create tables with names starting with underscore (reserved for system tables)"
+MSG_RESERVED = (
+    "Cannot create tables with names starting with underscore (reserved for system tables)"
+)
 
 
 def is_identifier(name: Any) -> bool:
@@ -81,7 +83,7 @@ def column_sql(col: Any) -> str:
     col_type = col.get("type") or "TEXT"
     if not isinstance(col_type, str) or col_type.upper() not in VALID_TYPES:
         raise DdlError(f"Invalid column type: {col_type}. Valid types: {', '.join(VALID_TYPES)}")
-    parts = [quote_ident(name), col_type.upper()]
+    parts = [quote_ident(str(name)), col_type.upper()]
     if col.get("primaryKey"):
         parts.append("PRIMARY KEY")
     if col.get("notNull"):

@@ -184,7 +184,8 @@ class RoomStore:
         assert counter in USAGE_COUNTERS
         self.db.execute(
             f"INSERT INTO _usage (date, {counter}) VALUES (?, ?) "
-            f"ON CONFLICT(date) DO UPDATE SET {counter} = COALESCE({counter}, 0) + excluded.{counter}",
+            f"ON CONFLICT(date) DO UPDATE SET "
+            f"{counter} = COALESCE({counter}, 0) + excluded.{counter}",
             (today(), amount),
         )
 

@@ -100,8 +100,11 @@ async def _check_room_owner(core: Core, room_id: str, result: AuthResult) -> Aut
     user_id = result.user_id or ""
     owner = await core.db.room_owner(room_id)
     if owner is not None and owner != user_id:
-        result.steps.append(AuthStep("room ownership", True, "rejected",
-                                     f"room {room_id!r} belongs to another user"))
+        result.steps.append(
+            AuthStep(
+                "room ownership", True, "rejected", f"room {room_id!r} belongs to another user"
+            )
+        )
         result.outcome, result.status = "refused", 403
         result.body = f"Forbidden: room '{room_id}' belongs to another user"
         result.cause = f"room {room_id!r} is registered to another user"
@@ -125,8 +128,15 @@ async def _check_room_owner(core: Core, room_id: str, result: AuthResult) -> Aut
 def _record_auth(core: Core, flow: int, room_id: str, result: AuthResult) -> None:
     core.recorder.record(
         AuthDecided(
-            flow, now(), result.outcome, result.user_id, result.source, room_id,
-            tuple(result.steps), result.status if not result.allowed else None,
-            result.cause, result.fix,
+            flow,
+            now(),
+            result.outcome,
+            result.user_id,
+            result.source,
+            room_id,
+            tuple(result.steps),
+            result.status if not result.allowed else None,
+            result.cause,
+            result.fix,
         )
     )

@@ -67,8 +67,9 @@ class Nano:
         seed = await create_session(self.core.db, self.core.settings.state_dir, email, ttl_s)
         return seed.cookie
 
-    async def connect(self, room: str = "test-room", key: str | None = None,
-                      **kw: Any) -> aiohttp.ClientWebSocketResponse:
+    async def connect(
+        self, room: str = "test-room", key: str | None = None, **kw: Any
+    ) -> aiohttp.ClientWebSocketResponse:
         key = key or await self.key()
         ws = await self.session.ws_connect(self.ws_url(room_id=room, key=key), **kw)
         self.sockets.append(ws)
@@ -83,8 +84,12 @@ class Nano:
 @pytest.fixture
 def make_settings(tmp_path: Path) -> Callable[..., Settings]:
     def make(**overrides: Any) -> Settings:
-        values: dict[str, Any] = {"state_dir": tmp_path / "state", "port": 0, "worker_port": 0,
-                                  "log_requests": False}
+        values: dict[str, Any] = {
+            "state_dir": tmp_path / "state",
+            "port": 0,
+            "worker_port": 0,
+            "log_requests": False,
+        }
         values.update(overrides)
         return Settings(**values)
 
@@ -118,8 +123,11 @@ async def nano(make_nano: Callable[..., Awaitable[Nano]]) -> Nano:
     return await make_nano()
 
 
-async def recv_until(ws: aiohttp.ClientWebSocketResponse, pred: Callable[[dict[str, Any]], bool],
-                     timeout: float = 5.0) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+async def recv_until(
+    ws: aiohttp.ClientWebSocketResponse,
+    pred: Callable[[dict[str, Any]], bool],
+    timeout: float = 5.0,
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Read frames until one matches; return it and everything read before it."""
     seen: list[dict[str, Any]] = []
     deadline = time.monotonic() + timeout
@@ -130,8 +138,9 @@ async def recv_until(ws: aiohttp.ClientWebSocketResponse, pred: Callable[[dict[s
         seen.append(frame)
 
 
-async def rpc(ws: aiohttp.ClientWebSocketResponse, method: str, payload: Any = None,
-              request_id: str = "r") -> tuple[dict[str, Any], list[dict[str, Any]]]:
+async def rpc(
+    ws: aiohttp.ClientWebSocketResponse, method: str, payload: Any = None, request_id: str = "r"
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     msg: dict[str, Any] = {"action": "rpc", "method": method, "requestId": request_id}
     if payload is not None:
         msg["payload"] = payload
@@ -147,6 +156,7 @@ class Proc:
     state_dir: Path
     worker_port: int
     args: list[str]
+    port: int = 0
     proc: subprocess.Popen[str] | None = None
     page_url: str = ""
     output: list[str] = field(default_factory=list)
@@ -154,11 +164,28 @@ class Proc:
 
     def start(self, timeout: float = 15.0) -> Proc:
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        cmd = [sys.executable, "-m", "nanodev", "up", "--port", "0", "--worker-port",
-               str(self.worker_port), "--state-dir", str(self.state_dir), *self.args]
+        cmd = [
+            sys.executable,
+            "-m",
+            "nanodev",
+            "up",
+            "--port",
+            str(self.port),
+            "--worker-port",
+            str(self.worker_port),
+            "--state-dir",
+            str(self.state_dir),
+            *self.args,
+        ]
         started = time.perf_counter()
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                     text=True, env=env, cwd=self.state_dir.parent)
+        self.proc = subprocess.Popen(
+            cmd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=env,
+            cwd=self.state_dir.parent,
+        )
         assert self.proc.stdout is not None
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -175,7 +202,7 @@ class Proc:
         raise RuntimeError("nanodev up did not start:\n" + "".join(self.output))
 
     @property
-    def port(self) -> int:
+    def bound_port(self) -> int:
         return int(self.page_url.rsplit(":", 1)[1])
 
     def ws_url(self, **params: str) -> str:
@@ -194,13 +221,16 @@ class Proc:
             code = self.proc.wait()
         if self.proc.stdout:
             self.output.append(self.proc.stdout.read())
+            self.proc.stdout.close()
         self.proc = None
         return code
 
     def cli(self, *args: str) -> Any:
         out = subprocess.run(
-            [sys.executable, "-m", "nanodev", *args, "--state-dir", str(self.state_dir),
-             "--json"], capture_output=True, text=True, check=True,
+            [sys.executable, "-m", "nanodev", *args, "--state-dir", str(self.state_dir), "--json"],
+            capture_output=True,
+            text=True,
+            check=True,
         )
         return json.loads(out.stdout)
 

@@ -13,8 +13,11 @@ from nanodev.auth import (
 )
 
 SOURCES = ("header_key", "api_key_param", "key_param")
-NAMES = {"header_key": "X-Nano-Key header", "api_key_param": "api_key query",
-         "key_param": "key query"}
+NAMES = {
+    "header_key": "X-Nano-Key header",
+    "api_key_param": "api_key query",
+    "key_param": "key query",
+}
 
 
 @pytest.mark.parametrize(
@@ -22,8 +25,10 @@ NAMES = {"header_key": "X-Nano-Key header", "api_key_param": "api_key query",
     [c for n in range(4) for c in itertools.product(("absent", "nk", "other"), repeat=3)][:27],
 )
 def test_choose_key_every_combination(combo):
-    values = {src: (None if kind == "absent" else f"{kind}_value_{src}")
-              for src, kind in zip(SOURCES, combo, strict=True)}
+    values = {
+        src: (None if kind == "absent" else f"{kind}_value_{src}")
+        for src, kind in zip(SOURCES, combo, strict=True)
+    }
     values = {k: (v.replace("nk_value", "nk_live_value") if v else v) for k, v in values.items()}
     choice = choose_key(Credentials(**values))
     present = [src for src in SOURCES if values[src] is not None]

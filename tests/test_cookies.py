@@ -56,4 +56,6 @@ def test_cookie_found_among_others():
     assert session_cookie_from_header("theme=dark") is None
     assert session_cookie_from_header(None) is None
     assert session_cookie_from_header("__Secure-better-auth.session_token=x") == (
-        "__Secure-better-auth.session_token", "x")
+        "__Secure-better-auth.session_token",
+        "x",
+    )

@@ -51,8 +51,14 @@ def test_target_without_query_has_no_question_mark():
 
 @pytest.mark.parametrize(
     ("query", "expected"),
-    [("room_id", True), ("room_id=", True), ("a=1&room_id=x", True), ("room_idx=1", False),
-     ("", False), ("xroom_id=1", False)],
+    [
+        ("room_id", True),
+        ("room_id=", True),
+        ("a=1&room_id=x", True),
+        ("room_idx=1", False),
+        ("", False),
+        ("xroom_id=1", False),
+    ],
 )
 def test_has_param(query, expected):
     assert has_param(query, "room_id") is expected

@@ -9,6 +9,8 @@ import sqlite3
 
 import aiohttp
 
+from nanodev.events import Closed
+
 from .conftest import Nano, recv_until, rpc, wait_for
 
 CUSTOMERS = {"tableName": "customers", "columns": [{"name": "name", "type": "TEXT"}]}
@@ -34,8 +36,14 @@ async def test_get_schema_sends_schema_update_then_rpc_result(nano: Nano) -> Non
     assert "requestId" not in before[0]
     assert reply["type"] == "rpc_result" and reply["method"] == "getSchema"
     tasks = reply["data"]["tasks"]
-    assert [c["name"] for c in tasks] == ["id", "title", "status", "vector_status", "owner_id",
-                                          "user_id"]
+    assert [c["name"] for c in tasks] == [
+        "id",
+        "title",
+        "status",
+        "vector_status",
+        "owner_id",
+        "user_id",
+    ]
     assert tasks[3]["dflt_value"] == "'pending'"
     assert before[0]["schema"] == reply["data"]
 
@@ -58,33 +66,56 @@ async def test_two_tabs_see_each_others_updates(nano: Nano) -> None:
     await b.receive_json(timeout=5)  # schema_update
     for ws in (a, b):
         await subscribe(ws, "customers")
-    reply, before = await rpc(a, "batchInsert", {"table": "customers", "rows": [{"Name": "Ada"}]},
-                              "b1")
-    assert before == [{"event": "update", "table": "customers", "action": "added",
-                       "row": {"id": 1, "name": "Ada"}}]
+    reply, before = await rpc(
+        a, "batchInsert", {"table": "customers", "rows": [{"Name": "Ada"}]}, "b1"
+    )
+    assert before == [
+        {
+            "event": "update",
+            "table": "customers",
+            "action": "added",
+            "row": {"id": 1, "name": "Ada"},
+        }
+    ]
     assert reply["data"] == {"inserted": 1, "total": 1, "errors": []}
     assert await b.receive_json(timeout=5) == before[0]
-    reply, after = await rpc(b, "updateRow", {"table": "customers", "id": 1, "field": "name",
-                                              "value": "Grace"}, "u1")
+    reply, _after = await rpc(
+        b, "updateRow", {"table": "customers", "id": 1, "field": "name", "value": "Grace"}, "u1"
+    )
     assert reply["data"] == {"id": 1, "name": "Grace"}
     update = await a.receive_json(timeout=5)
-    assert update == {"event": "update", "table": "customers", "action": "modified",
-                      "row": {"id": 1, "name": "Grace"}}
+    assert update == {
+        "event": "update",
+        "table": "customers",
+        "action": "modified",
+        "row": {"id": 1, "name": "Grace"},
+    }
 
 
 async def test_batch_insert_skips_only_bad_rows_and_broadcasts_stored_rows(nano: Nano) -> None:
     ws = await nano.connect()
-    await rpc(ws, "createTable", {"tableName": "people", "columns": [
-        {"name": "name", "type": "TEXT", "notNull": True},
-        {"name": "role", "type": "TEXT", "default": "'member'"}]}, "c")
+    await rpc(
+        ws,
+        "createTable",
+        {
+            "tableName": "people",
+            "columns": [
+                {"name": "name", "type": "TEXT", "notNull": True},
+                {"name": "role", "type": "TEXT", "default": "'member'"},
+            ],
+        },
+        "c",
+    )
     await subscribe(ws, "people")
     rows = [{"name": "Ada"}, {"unknown": 1}, {"name": None}, "nonsense", {"name": "Linus"}]
     reply, before = await rpc(ws, "batchInsert", {"table": "people", "rows": rows}, "b")
     assert reply["type"] == "mutation_success"
     assert reply["data"]["inserted"] == 2 and reply["data"]["total"] == 5
     assert len(reply["data"]["errors"]) == 3
-    assert [f["row"] for f in before] == [{"id": 1, "name": "Ada", "role": "member"},
-                                          {"id": 2, "name": "Linus", "role": "member"}]
+    assert [f["row"] for f in before] == [
+        {"id": 1, "name": "Ada", "role": "member"},
+        {"id": 2, "name": "Linus", "role": "member"},
+    ]
 
 
 async def test_batch_insert_errors(nano: Nano) -> None:
@@ -93,21 +124,34 @@ async def test_batch_insert_errors(nano: Nano) -> None:
         ({"table": "", "rows": [{}]}, "Invalid table name"),
         ({"table": "tasks", "rows": []}, "Rows must be a non-empty array"),
         ({"table": "nope", "rows": [{"a": 1}]}, "Table 'nope' does not exist or is not accessible"),
-        ({"table": "tasks", "rows": [{"zzz": 1}]}, "Column mismatch. CSV columns (zzz) do not "
-                                                   "match Table columns (id, title, status, "
-                                                   "vector_status, owner_id, user_id)"),
+        (
+            {"table": "tasks", "rows": [{"zzz": 1}]},
+            "Column mismatch. CSV columns (zzz) do not "
+            "match Table columns (id, title, status, "
+            "vector_status, owner_id, user_id)",
+        ),
     ]
     for i, (payload, error) in enumerate(cases):
         reply, _ = await rpc(ws, "batchInsert", payload, f"e{i}")
-        assert reply == {"type": "mutation_error", "action": "batchInsert", "error": error,
-                         "requestId": f"e{i}"}
+        assert reply == {
+            "type": "mutation_error",
+            "action": "batchInsert",
+            "error": error,
+            "requestId": f"e{i}",
+        }
 
 
 async def test_execute_sql_is_read_only_at_engine_level(nano: Nano) -> None:
     ws = await nano.connect()
     await rpc(ws, "batchInsert", {"table": "tasks", "rows": [{"title": "keep me"}]}, "seed")
-    for i, sql in enumerate(["DELETE FROM tasks", "WITH x AS (SELECT 1) DELETE FROM tasks",
-                             "select 1; DROP TABLE tasks", "UPDATE tasks SET title = 'x'"]):
+    for i, sql in enumerate(
+        [
+            "DELETE FROM tasks",
+            "WITH x AS (SELECT 1) DELETE FROM tasks",
+            "select 1; DROP TABLE tasks",
+            "UPDATE tasks SET title = 'x'",
+        ]
+    ):
         payload = {"sql": sql, "readonly": False}
         reply, _ = await rpc(ws, "executeSQL", payload, f"x{i}")
         assert reply["type"] == "query_error", sql
@@ -131,22 +175,37 @@ async def test_every_reply_echoes_request_and_update_ids(nano: Nano) -> None:
     assert (reply["requestId"], reply["updateId"]) == ("r9", 4)
     await ws.send_json({"action": "rpc", "method": "noSuchMethod", "requestId": "r10"})
     reply = await ws.receive_json(timeout=5)
-    assert reply == {"type": "error", "error": "Unknown RPC method: noSuchMethod",
-                     "code": "UNKNOWN_METHOD", "requestId": "r10"}
+    assert reply == {
+        "type": "error",
+        "error": "Unknown RPC method: noSuchMethod",
+        "code": "UNKNOWN_METHOD",
+        "requestId": "r10",
+    }
 
 
 async def test_bad_frames_get_errors_and_socket_stays_open(nano: Nano) -> None:
     ws = await nano.connect()
-    bad = ["{not json", "[]", '{"action":"explode"}', '{"action":"subscribe"}',
-           '{"action":"rpc","method":"createTable","payload":"x"}']
+    bad = [
+        "{not json",
+        "[]",
+        '{"action":"explode"}',
+        '{"action":"subscribe"}',
+        '{"action":"rpc","method":"createTable","payload":"x"}',
+    ]
     codes = []
     for text in bad:
         await ws.send_str(text)
         codes.append((await ws.receive_json(timeout=5))["code"])
     await ws.send_bytes(b"\x00\x01binary")
     codes.append((await ws.receive_json(timeout=5))["code"])
-    assert codes == ["BAD_JSON", "BAD_MESSAGE", "UNKNOWN_ACTION", "BAD_MESSAGE", "BAD_PAYLOAD",
-                     "BINARY_FRAME"]
+    assert codes == [
+        "BAD_JSON",
+        "BAD_MESSAGE",
+        "UNKNOWN_ACTION",
+        "BAD_MESSAGE",
+        "BAD_PAYLOAD",
+        "BINARY_FRAME",
+    ]
     await ws.send_json({"action": "ping"})
     assert await ws.receive_json(timeout=5) == {"type": "pong"}
 
@@ -156,18 +215,30 @@ async def test_raw_query_and_mutate_refused_like_the_original(nano: Nano) -> Non
     await ws.send_json({"action": "query", "sql": "SELECT 1"})
     assert (await ws.receive_json(timeout=5))["type"] == "query_error"
     await ws.send_json({"action": "mutate"})
-    assert await ws.receive_json(timeout=5) == {"error": "Raw mutations are disabled. Use RPC "
-                                                         "actions."}
+    assert await ws.receive_json(timeout=5) == {
+        "error": "Raw mutations are disabled. Use RPC actions."
+    }
 
 
 async def test_frames_are_handled_in_arrival_order(nano: Nano) -> None:
     ws = await nano.connect()
-    await rpc(ws, "createTable", {"tableName": "counter", "columns": [
-        {"name": "n", "type": "INTEGER"}]}, "c")
+    await rpc(
+        ws,
+        "createTable",
+        {"tableName": "counter", "columns": [{"name": "n", "type": "INTEGER"}]},
+        "c",
+    )
     for i in range(200):
-        await ws.send_str(json.dumps({"action": "rpc", "method": "batchInsert",
-                                      "payload": {"table": "counter", "rows": [{"n": i}]},
-                                      "requestId": f"i{i}"}))
+        await ws.send_str(
+            json.dumps(
+                {
+                    "action": "rpc",
+                    "method": "batchInsert",
+                    "payload": {"table": "counter", "rows": [{"n": i}]},
+                    "requestId": f"i{i}",
+                }
+            )
+        )
     seen = []
     while len(seen) < 200:
         frame = await ws.receive_json(timeout=5)
@@ -192,13 +263,17 @@ async def test_success_only_after_commit(nano: Nano) -> None:
 async def test_create_table_rejects_injection_and_reserved_names(nano: Nano) -> None:
     ws = await nano.connect()
     cases = [
-        ({"tableName": "t1", "columns": [{"name": "a", "default": "1); DROP TABLE tasks; --"}]},
-         "Failed to create table: Invalid default value"),
+        (
+            {"tableName": "t1", "columns": [{"name": "a", "default": "1); DROP TABLE tasks; --"}]},
+            "Failed to create table: Invalid default value",
+        ),
         ({"tableName": "_secret", "columns": [{"name": "a"}]}, "Cannot create tables with names"),
         ({"tableName": "bad-name", "columns": [{"name": "a"}]}, "Invalid table name."),
         ({"tableName": "t2", "columns": []}, "createTable requires tableName and columns array"),
-        ({"tableName": "t3", "columns": [{"name": "a", "type": "TIMESTAMP"}]},
-         "Failed to create table: Invalid column type: TIMESTAMP"),
+        (
+            {"tableName": "t3", "columns": [{"name": "a", "type": "TIMESTAMP"}]},
+            "Failed to create table: Invalid column type: TIMESTAMP",
+        ),
     ]
     for i, (payload, error) in enumerate(cases):
         reply, _ = await rpc(ws, "createTable", payload, f"c{i}")
@@ -209,8 +284,12 @@ async def test_create_table_rejects_injection_and_reserved_names(nano: Nano) -> 
 
 async def test_reserved_word_table_names_work_when_quoted(nano: Nano) -> None:
     ws = await nano.connect()
-    reply, _ = await rpc(ws, "createTable", {"tableName": "order", "columns": [
-        {"name": "select", "type": "TEXT"}]}, "c")
+    reply, _ = await rpc(
+        ws,
+        "createTable",
+        {"tableName": "order", "columns": [{"name": "select", "type": "TEXT"}]},
+        "c",
+    )
     assert reply["type"] == "mutation_success"
     reply, _ = await rpc(ws, "batchInsert", {"table": "order", "rows": [{"select": "x"}]}, "b")
     assert reply["data"]["inserted"] == 1
@@ -220,8 +299,12 @@ async def test_delete_table(nano: Nano) -> None:
     ws = await nano.connect()
     await rpc(ws, "createTable", CUSTOMERS, "c")
     reply, before = await rpc(ws, "deleteTable", {"tableName": "customers"}, "d")
-    assert reply == {"type": "mutation_success", "action": "deleteTable", "requestId": "d",
-                     "data": {"tableName": "customers"}}
+    assert reply == {
+        "type": "mutation_success",
+        "action": "deleteTable",
+        "requestId": "d",
+        "data": {"tableName": "customers"},
+    }
     assert "customers" not in before[-1]["schema"]
     reply, _ = await rpc(ws, "deleteTable", {"tableName": "_usage"}, "d2")
     assert reply == {"type": "error", "error": "Cannot delete system tables", "requestId": "d2"}
@@ -246,8 +329,6 @@ async def test_idle_room_releases_memory_and_keeps_data(make_nano) -> None:  # t
 
 
 async def test_close_is_recorded_with_meaning(nano: Nano) -> None:
-    from nanodev.events import Closed
-
     ws = await nano.connect()
     await ws.close(code=4000, message=b"bye")
     await wait_for(lambda: any(isinstance(e, Closed) for _, e in nano.core.recorder.events))

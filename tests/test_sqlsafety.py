@@ -29,8 +29,14 @@ def test_quote_ident_escapes():
 
 @pytest.mark.parametrize(
     ("raw", "clean"),
-    [("Name", "name"), ("First Name", "first_name"), ("__x__", "x"), ("1st", "_1st"),
-     ("a--b", "a_b"), ("É", "_")],
+    [
+        ("Name", "name"),
+        ("First Name", "first_name"),
+        ("__x__", "x"),
+        ("1st", "_1st"),
+        ("a--b", "a_b"),
+        ("É", "_"),
+    ],
 )
 def test_sanitize_identifier(raw, clean):
     assert sanitize_identifier(raw) == clean
@@ -38,8 +44,15 @@ def test_sanitize_identifier(raw, clean):
 
 @pytest.mark.parametrize(
     ("value", "sql"),
-    [(5, "5"), (1.5, "1.5"), (True, "TRUE"), ("'it''s'", "'it''s'"), ("null", "NULL"),
-     ("current_timestamp", "CURRENT_TIMESTAMP"), ("-3", "-3")],
+    [
+        (5, "5"),
+        (1.5, "1.5"),
+        (True, "TRUE"),
+        ("'it''s'", "'it''s'"),
+        ("null", "NULL"),
+        ("current_timestamp", "CURRENT_TIMESTAMP"),
+        ("-3", "-3"),
+    ],
 )
 def test_default_literals(value, sql):
     assert default_literal(value) == sql
@@ -55,8 +68,10 @@ def test_default_injection_rejected(value):
 
 def test_create_table_sql_prepends_id_and_quotes():
     sql = create_table_sql("order", [{"name": "name", "type": "text", "notNull": True}])
-    assert sql == ('CREATE TABLE IF NOT EXISTS "order" ("id" INTEGER PRIMARY KEY AUTOINCREMENT, '
-                   '"name" TEXT NOT NULL)')
+    assert sql == (
+        'CREATE TABLE IF NOT EXISTS "order" ("id" INTEGER PRIMARY KEY AUTOINCREMENT, '
+        '"name" TEXT NOT NULL)'
+    )
     conn = sqlite3.connect(":memory:")
     conn.execute(sql)
 
@@ -99,8 +114,12 @@ def test_authorizer_denies_writes(sql):
 
 @pytest.mark.parametrize(
     "sql",
-    ["SELECT * FROM t", "WITH x AS (SELECT v FROM t) SELECT * FROM x", "PRAGMA table_info(t)",
-     "SELECT count(*) FROM t WHERE v LIKE '%a%'"],
+    [
+        "SELECT * FROM t",
+        "WITH x AS (SELECT v FROM t) SELECT * FROM x",
+        "PRAGMA table_info(t)",
+        "SELECT count(*) FROM t WHERE v LIKE '%a%'",
+    ],
 )
 def test_authorizer_allows_reads(sql):
     assert _ro_conn().execute(sql).fetchall() is not None

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
+from urllib.parse import unquote
 
 import aiohttp
 import pytest
@@ -12,11 +14,16 @@ from nanodev.events import AuthDecided
 from .conftest import Nano
 
 
-async def handshake(nano: Nano, query: str, headers: dict[str, str] | None = None,
-                    path: str = "/__ws/websocket") -> aiohttp.ClientResponse:
+async def handshake(
+    nano: Nano, query: str, headers: dict[str, str] | None = None, path: str = "/__ws/websocket"
+) -> aiohttp.ClientResponse:
     """Send a raw upgrade request and return the HTTP answer (101 or the refusal)."""
-    ws_headers = {"Upgrade": "websocket", "Connection": "Upgrade",
-                  "Sec-WebSocket-Version": "13", "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="}
+    ws_headers = {
+        "Upgrade": "websocket",
+        "Connection": "Upgrade",
+        "Sec-WebSocket-Version": "13",
+        "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+    }
     ws_headers.update(headers or {})
     url = f"{nano.base}{path}" + (f"?{query}" if query else "")
     return await nano.session.get(url, headers=ws_headers)
@@ -24,9 +31,14 @@ async def handshake(nano: Nano, query: str, headers: dict[str, str] | None = Non
 
 @pytest.mark.parametrize(
     ("query", "code"),
-    [("", "ROOM_ID_MISSING"), ("room_id", "ROOM_ID_NO_VALUE"), ("room_id=", "ROOM_ID_EMPTY"),
-     ("room_id=%20", "ROOM_ID_BLANK"), ("room_id=" + "x" * 51, "ROOM_ID_TOO_LONG"),
-     ("room_id=a%3Bb%3Bc", "ROOM_ID_BAD_CHARACTERS")],
+    [
+        ("", "ROOM_ID_MISSING"),
+        ("room_id", "ROOM_ID_NO_VALUE"),
+        ("room_id=", "ROOM_ID_EMPTY"),
+        ("room_id=%20", "ROOM_ID_BLANK"),
+        ("room_id=" + "x" * 51, "ROOM_ID_TOO_LONG"),
+        ("room_id=a%3Bb%3Bc", "ROOM_ID_BAD_CHARACTERS"),
+    ],
 )
 async def test_bad_room_id_is_400_json(nano: Nano, query: str, code: str) -> None:
     resp = await handshake(nano, query)
@@ -104,8 +116,6 @@ async def test_tampered_or_expired_cookie_refused(nano: Nano) -> None:
 async def test_session_token_query_is_dev_convenience(nano: Nano) -> None:
     cookie = await nano.cookie()
     value = cookie.split("=", 1)[1]
-    from urllib.parse import unquote
-
     token = unquote(value).rsplit(".", 1)[0]
     resp = await handshake(nano, f"room_id=room-1&session_token={token}")
     assert resp.status == 101
@@ -126,8 +136,9 @@ async def test_room_of_another_user_is_403_for_cookie_and_key(nano: Nano) -> Non
 
 async def test_client_cannot_spoof_user_id(nano: Nano) -> None:
     key = await nano.key("real@example.com")
-    ws = await nano.session.ws_connect(nano.ws_url(room_id="spoof-room", key=key),
-                                       headers={"X-User-ID": "someone-else"})
+    ws = await nano.session.ws_connect(
+        nano.ws_url(room_id="spoof-room", key=key), headers={"X-User-ID": "someone-else"}
+    )
     assert (await ws.receive_json())["type"] == "reset"
     room = nano.core.rooms.rooms["spoof-room"]
     user = await nano.core.db.get_user_by_email("real@example.com")
@@ -156,8 +167,6 @@ async def test_key_last_used_is_updated(nano: Nano) -> None:
         rows = await nano.core.db.list_keys()
         if rows[0]["last_used_at"]:
             break
-        import asyncio
-
         await asyncio.sleep(0.01)
     assert rows[0]["last_used_at"] is not None
 
