@@ -47,6 +47,7 @@ class FlowSummary:
     status: int | None = None
     outcome: str = "none"
     cause: str = ""
+    fix: str = ""
     duration_ms: float | None = None
     frames_in: int = 0
     frames_out: int = 0
@@ -147,14 +148,14 @@ def _fold_auth(flow: FlowSummary, event: Event) -> None:
     assert isinstance(event, AuthDecided)
     flow.outcome, flow.user_id, flow.room = event.outcome, event.user_id, event.room
     if event.cause:
-        flow.cause = event.cause
+        flow.cause, flow.fix = event.cause, event.fix
 
 
 def _fold_response(flow: FlowSummary, event: Event) -> None:
     assert isinstance(event, Responded)
     flow.status, flow.duration_ms = event.status, event.duration_ms
     if event.cause:
-        flow.cause = event.cause
+        flow.cause, flow.fix = event.cause, event.fix
     if event.status >= 400 and flow.outcome == "none":
         flow.outcome = "error" if event.status >= 500 else "refused"
 
