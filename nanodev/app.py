@@ -55,7 +55,7 @@ async def _core_ctx(app: web.Application) -> AsyncIterator[None]:
         core = Core(
             settings, recorder, db, rooms, methods, load_secret(settings.state_dir), __version__
         )
-        core.frontend = frontend.landing
+        core.frontend = frontend.builtin_demo
         app[CORE] = core
         stop_console = recorder.listen(ConsoleLog(sys.stdout)) if settings.log_requests else None
         rooms.tasks.spawn(rooms.sweep_forever(), "sweeper")

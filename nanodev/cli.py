@@ -20,6 +20,7 @@ from pydantic import ValidationError
 
 from . import __version__
 from .d1 import AuthDB, open_auth_db
+from .discovery import discover_defaults
 from .ids import parse_duration
 from .seeding import SeedError, create_key, create_session, ensure_user
 from .settings import Settings, load_toml
@@ -84,6 +85,15 @@ def main() -> None:
 @click.option("--host", default=None, help=_help("host"))
 @click.option("--port", type=int, default=None, help=_help("port"))
 @click.option("--worker-port", type=int, default=None, help=_help("worker_port"))
+@click.option("--static", "static_dir", type=click.Path(path_type=Path), help=_help("static_dir"))
+@click.option("--frontend", "frontend_url", default=None, help=_help("frontend_url"))
+@click.option("--hooks", type=click.Path(path_type=Path, dir_okay=False), help=_help("hooks"))
+@click.option(
+    "--migrations", "migrations_dir", type=click.Path(path_type=Path), help=_help("migrations_dir")
+)
+@click.option(
+    "--reload-sockets", type=click.Choice(["keep", "close"]), help=_help("reload_sockets")
+)
 @state_dir_option
 @click.option("--ephemeral", is_flag=True, default=None, help=_help("ephemeral"))
 @click.option(
@@ -129,6 +139,9 @@ def build_settings(config: Path | None, flags: dict[str, Any]) -> Settings:
             source is not click.core.ParameterSource.DEFAULT or name not in values
         ):
             values[name] = value
+    values.update(discover_defaults(values, Path.cwd()))
+    if path is not None:
+        values["config_path"] = path
     try:
         return Settings(**values)
     except ValidationError as exc:

@@ -1,34 +1,122 @@
-"""What answers requests that are not the worker's: for now nanodev's landing page.
+"""What answers requests that are not the worker's: a static build, a dev-server proxy, or the
+built-in demo, chosen from the settings when the app starts.
 
-`--static DIR` and `--frontend URL` replace `landing` with a static server or a reverse proxy.
+`--frontend URL` wins over `--static DIR`; with neither, `/` is nanodev's demo app. nanodev's own
+parts of the page origin live under `/__nanodev/reload/…` (the live-reload channel) and
+`/__nanodev/demo/…`, so they can never collide with `/__ws/*` or the app's routes. This module
+also owns the hot-reload watcher and the proxy's ClientSession, through one cleanup context.
 """
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import aiohttp
 from aiohttp import web
 
-from .core import Core
-from .templating import render
+from . import demo
+from .core import CORE, FLOW, Core
+from .events import Note, now
+from .livereload import CLIENT_PATH, WS_PATH, ReloadHub
+from .proxy import DevProxy
+from .reload import Reloader, watched_for
+from .static import StaticSite
+
+
+@dataclass(slots=True)
+class Frontend:
+    """The frontend parts one app owns; built at startup, closed at cleanup."""
+
+    hub: ReloadHub
+    site: StaticSite | None = None
+    proxy: DevProxy | None = None
+    session: aiohttp.ClientSession | None = None
+    reloader: Reloader | None = None
+
+    @property
+    def mode(self) -> str:
+        if self.proxy is not None:
+            return f"proxy to {self.proxy.origin}"
+        if self.site is not None:
+            return f"static files from {self.site.configured}"
+        return "built-in demo"
+
+
+FRONTEND: web.AppKey[Frontend] = web.AppKey("nanodev_frontend", Frontend)
 
 
 def add_routes(app: web.Application) -> None:
-    """nanodev's own pages live under /__nanodev/ and are never rewritten."""
+    """nanodev's own page-origin routes; they sit before the gateway's catch-all."""
+    hub = ReloadHub(lambda: app[CORE].settings.allowed_origins)
+    app[FRONTEND] = Frontend(hub)
+    app.router.add_get(WS_PATH, hub.handle_ws)
+    app.router.add_get(CLIENT_PATH, hub.client_js)
+    demo.add_routes(app)
+    app.cleanup_ctx.append(_frontend_ctx)
+    app.on_shutdown.append(_close_sockets)
 
 
-async def landing(request: web.Request, core: Core) -> web.StreamResponse:
-    if request.path != "/" or request.method not in ("GET", "HEAD"):
-        return web.Response(
-            status=404,
-            text=f"Not found: {request.path}\nNo frontend is configured; nanodev serves only "
-            "its landing page at / (use --static DIR or --frontend URL).\n",
+async def _frontend_ctx(app: web.Application) -> AsyncIterator[None]:
+    core, fe = app[CORE], app[FRONTEND]
+    settings = core.settings
+    if settings.frontend_url:
+        # No cookie jar: cookies belong to the browser, never to a session shared by all tabs.
+        fe.session = aiohttp.ClientSession(
+            cookie_jar=aiohttp.DummyCookieJar(), auto_decompress=False
         )
-    host = request.host
-    html = render(
-        "landing.html",
-        version=core.version,
-        ws_url=f"ws://{host}/__ws/websocket?room_id=my-room&key=<key>",
-        inspector_url=f"http://{host}/__nanodev/",
-        state_dir=str(core.settings.state_dir.resolve()),
-        demo_url=None,
+        fe.proxy = DevProxy(
+            settings.frontend_url,
+            fe.session,
+            core.recorder,
+            allowed_origins=lambda: core.settings.allowed_origins,
+        )
+        core.frontend = proxied
+    elif settings.static_dir is not None:
+        fe.site = StaticSite(settings.static_dir)
+        core.frontend = static
+    else:
+        core.frontend = builtin_demo
+    core.recorder.record(Note(0, now(), "info", f"frontend: {fe.mode}"))
+    fe.reloader = Reloader(
+        core, fe.hub, watched_for(core, settings.static_dir if fe.site else None)
     )
-    return web.Response(text=html, content_type="text/html")
+    try:
+        await fe.reloader.start()
+        yield
+    finally:
+        await fe.reloader.close()
+        await fe.hub.close_all()
+        if fe.session is not None:
+            await fe.session.close()
+
+
+async def _close_sockets(app: web.Application) -> None:
+    """Reload listeners and relayed dev-server sockets end with the server (1001)."""
+    fe = app[FRONTEND]
+    await fe.hub.close_all()
+    if fe.proxy is not None:
+        await fe.proxy.close_all()
+
+
+async def static(request: web.Request, core: Core) -> web.StreamResponse:
+    site = request.app[FRONTEND].site
+    assert site is not None
+    return await site.handle(request)
+
+
+async def proxied(request: web.Request, core: Core) -> web.StreamResponse:
+    proxy = request.app[FRONTEND].proxy
+    assert proxy is not None
+    flow = request.get(FLOW)
+    return await proxy.handle(request, flow.flow if flow else 0)
+
+
+async def builtin_demo(request: web.Request, core: Core) -> web.StreamResponse:
+    if request.path == "/" and request.method in ("GET", "HEAD"):
+        return await demo.index(request)
+    return web.Response(
+        status=404,
+        text=f"Not found: {request.path}\nNo frontend is configured; nanodev serves its demo "
+        "app at / (use --static DIR or --frontend URL for your own).\n",
+    )

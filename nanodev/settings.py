@@ -52,6 +52,12 @@ class Settings(BaseSettings):
         None, description="Send worker traffic to this real Worker instead."
     )
     hooks: Path | None = Field(None, description="Python module with extra RPC methods and seeds.")
+    migrations_dir: Path | None = Field(
+        None, description="Apply NNNN_name.sql migrations to the auth DB (default ./migrations)."
+    )
+    config_path: Path | None = Field(
+        None, description="Settings file watched for live changes (set from --config)."
+    )
     record: bool = Field(
         True, description="Record requests, decisions and frames for the inspector."
     )
