@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from nanodev.static import content_type, contained, decode_path, lookup
+from nanodev.static import contained, content_type, decode_path, lookup
 from tests.conftest import Nano
 
 SECRET = "TOP-SECRET-OUTSIDE"
@@ -166,11 +166,13 @@ TRAVERSAL = [
     "/.env::$DATA",
     "/some/spa/route/../../../secret.txt",
     "/spa-route/%2e%2e/%2e%2e/secret.html",
-    f"http://127.0.0.1/../secret.txt",
+    "http://127.0.0.1/../secret.txt",
 ]
 
 
-async def test_traversal_corpus_never_leaks(make_nano: Callable[..., Awaitable[Nano]], site: Path) -> None:
+async def test_traversal_corpus_never_leaks(
+    make_nano: Callable[..., Awaitable[Nano]], site: Path
+) -> None:
     nano = await make_nano(static_dir=site)
     leaks = []
     for target in TRAVERSAL:
