@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import WSCloseCode, web
 
-from . import __version__, frontend, methods_rows, methods_schema, methods_sql
+from . import __version__, frontend, guard, inspector, methods_rows, methods_schema, methods_sql
 from .console import ConsoleLog
 from .core import CORE, Core
 from .d1 import open_auth_db
@@ -40,6 +40,8 @@ def create_app(settings: Settings) -> web.Application:
     app[LISTENERS] = {}
     app.cleanup_ctx.append(_core_ctx)
     app.on_shutdown.append(_close_sockets)
+    guard.install(app, settings.allowed_hosts)
+    inspector.add_routes(app)
     frontend.add_routes(app)
     app.router.add_route("*", "/{tail:.*}", front_door)
     return app
