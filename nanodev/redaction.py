@@ -38,6 +38,12 @@ SHOWN_HEADERS = (
 )
 _API_KEY_RE = re.compile(r"nk_[A-Za-z0-9_\-]{4,}")
 _COOKIE_PAIR_RE = re.compile(r"([^=;\s]+)=([^;]*)")
+# Secret-named JSON string fields (a token in a frame or a sign-in response body).
+_JSON_SECRET_RE = re.compile(
+    r'("(?:token|session_token|access_token|refresh_token|api_key|apikey|password|secret|'
+    r'authorization)"\s*:\s*")([^"\\]{8,})"',
+    re.IGNORECASE,
+)
 
 
 def fingerprint(secret: str) -> str:
@@ -107,4 +113,6 @@ def redact_text(text: str, secrets: Iterable[str] = ()) -> str:
             text = text.replace(secret, fingerprint(secret))
     if "nk_" in text:
         text = _API_KEY_RE.sub(lambda m: fingerprint(m.group(0)), text)
+    if '"' in text:
+        text = _JSON_SECRET_RE.sub(lambda m: f'{m.group(1)}{fingerprint(m.group(2))}"', text)
     return text
