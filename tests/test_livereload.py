@@ -12,6 +12,7 @@ import pytest
 from nanodev.events import Reloaded
 from nanodev.frontend import FRONTEND
 from nanodev.livereload import SNIPPET, inject_snippet, origin_allowed, reload_message
+from tests.browser import chromium, needs_chromium, shots
 from tests.conftest import Nano, wait_for
 
 
@@ -85,3 +86,47 @@ async def test_edits_reach_an_open_page(
     assert [e.what for e in events] == ["static", "static"]
     assert "stylesheets swapped on 1 open page" in events[0].detail
     assert all(e.ok and e.duration_ms >= 0 for e in events)
+
+
+@pytest.mark.browser
+@needs_chromium
+async def test_browser_reloads_on_edit_and_swaps_css_in_place(
+    make_nano: Callable[..., Awaitable[Nano]], tmp_path: Path
+) -> None:
+    out = shots("test_browser_reloads_on_edit_and_swaps_css_in_place")
+    dist = tmp_path / "dist"
+    dist.mkdir()
+    (dist / "style.css").write_text("h1 { color: rgb(255, 0, 0); }")
+    (dist / "index.html").write_text(
+        '<html><head><link rel="stylesheet" href="/style.css"></head>'
+        "<body><h1>version one</h1></body></html>"
+    )
+    nano = await make_nano(static_dir=dist)
+    hub = nano.app[FRONTEND].hub
+    async with chromium() as browser:
+        page = await browser.new_page()
+        navigations: list[str] = []
+        page.on("framenavigated", lambda frame: navigations.append(frame.url))
+        await page.goto(nano.base + "/")
+        await wait_for(lambda: len(hub.sockets) == 1)
+        await page.evaluate("window.__marker = 'same document'")
+        color = "getComputedStyle(document.querySelector('h1')).color"
+        assert await page.evaluate(color) == "rgb(255, 0, 0)"
+        await page.screenshot(path=str(out / "1-loaded.png"))
+
+        (dist / "style.css").write_text("h1 { color: rgb(0, 128, 0); }")
+        await page.wait_for_function(f"{color} === 'rgb(0, 128, 0)'", timeout=10_000)
+        assert await page.evaluate("window.__marker") == "same document"  # no navigation
+        assert len(navigations) == 1
+        await page.screenshot(path=str(out / "2-css-swapped.png"))
+
+        await wait_for(lambda: len(hub.sockets) == 1)
+        (dist / "index.html").write_text(
+            '<html><head><link rel="stylesheet" href="/style.css"></head>'
+            "<body><h1>version two</h1></body></html>"
+        )
+        await page.wait_for_function(
+            "document.querySelector('h1').textContent === 'version two'", timeout=10_000
+        )
+        assert await page.evaluate("window.__marker") is None  # a real reload happened
+        await page.screenshot(path=str(out / "3-reloaded.png"))

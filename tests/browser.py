@@ -1,0 +1,45 @@
+"""Real Chromium for the browser tests: the system binary, headless, no downloads."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+OUTPUT = Path(__file__).resolve().parent / "output"
+
+needs_chromium = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs /usr/bin/chromium")
+
+if TYPE_CHECKING:
+    from playwright.async_api import Browser
+
+
+@asynccontextmanager
+async def chromium() -> AsyncIterator[Browser]:
+    from playwright.async_api import async_playwright  # noqa: PLC0415 - optional dependency
+
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        try:
+            yield browser
+        finally:
+            await browser.close()
+
+
+def shots(test_name: str) -> Path:
+    """`tests/output/<test name>/`, created."""
+    folder = OUTPUT / test_name
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
