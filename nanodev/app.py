@@ -8,10 +8,30 @@ from __future__ import annotations
 
 import sys
 from collections.abc import AsyncIterator
+from functools import partial
 
 from aiohttp import WSCloseCode, web
 
-from . import __version__, frontend, guard, inspector, methods_rows, methods_schema, methods_sql
+from . import (
+    __version__,
+    accounts,
+    api_auth,
+    api_keys,
+    api_misc,
+    api_rooms,
+    frontend,
+    guard,
+    inspector,
+    methods_cloud,
+    methods_memory,
+    methods_rows,
+    methods_schema,
+    methods_sql,
+    methods_tasks,
+    methods_webhooks,
+    room_http,
+    webhooks,
+)
 from .console import ConsoleLog
 from .core import CORE, Core
 from .d1 import open_auth_db
@@ -28,7 +48,14 @@ RECORDER: web.AppKey[Recorder] = web.AppKey("nanodev_recorder", Recorder)
 
 def builtin_methods() -> MethodTable:
     methods = MethodTable()
-    for module in (methods_schema, methods_rows, methods_sql):
+    for module in (
+        methods_schema,
+        methods_rows,
+        methods_sql,
+        methods_tasks,
+        methods_memory,
+        methods_webhooks,
+    ):
         module.register(methods)
     return methods
 
@@ -39,6 +66,7 @@ def create_app(settings: Settings) -> web.Application:
     app[RECORDER] = Recorder(settings.inspector_capacity, store=settings.record)
     app[LISTENERS] = {}
     app.cleanup_ctx.append(_core_ctx)
+    app.cleanup_ctx.append(webhooks.delivery_ctx)  # after the core it delivers for
     app.on_shutdown.append(_close_sockets)
     guard.install(app, settings.allowed_hosts)
     inspector.add_routes(app)
@@ -59,6 +87,12 @@ async def _core_ctx(app: web.Application) -> AsyncIterator[None]:
         )
         core.frontend = frontend.builtin_demo
         app[CORE] = core
+        api_auth.register(core)
+        api_keys.register(core)
+        api_rooms.register(core)
+        api_misc.register(core)
+        room_http.register(core)
+        methods_cloud.register(methods, partial(accounts.user_tier, db))
         stop_console = recorder.listen(ConsoleLog(sys.stdout)) if settings.log_requests else None
         rooms.tasks.spawn(rooms.sweep_forever(), "sweeper")
         try:

@@ -183,6 +183,22 @@ class Note(Event):
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True, slots=True)
+class WebhookAttempt(Event):
+    """One HTTP delivery attempt of a room webhook (status None: no response at all)."""
+
+    kind: ClassVar[str] = "webhook"
+    room: str
+    webhook_id: str
+    url: str
+    event: str
+    attempt: int
+    status: int | None
+    ok: bool
+    error: str
+    duration_ms: float
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.kind: cls
     for cls in (
@@ -198,6 +214,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         Reloaded,
         UpstreamFailed,
         Note,
+        WebhookAttempt,
     )
 }
 

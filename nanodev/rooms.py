@@ -62,6 +62,7 @@ class Room:
         self._mailbox: deque[tuple[Callable[[], Awaitable[Any]], asyncio.Future[Any]]] = deque()
         self.jobs = 0
         self.tasks = TaskSet(f"room:{room_id}")
+        self.on_close: list[Callable[[Room], None]] = []  # e.g. flush buffered writes
 
     # -- serial execution -------------------------------------------------------------------
     async def run(self, job: Callable[[], Awaitable[T]]) -> T:
@@ -194,6 +195,8 @@ class Room:
         for _job, future in self._mailbox:
             future.cancel()
         self._mailbox.clear()
+        for hook in self.on_close:
+            hook(self)
         self.store.close()
 
 

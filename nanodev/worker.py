@@ -46,7 +46,8 @@ def is_upgrade(request: web.Request) -> bool:
 
 async def handle(request: web.Request, core: Core, path: str) -> web.StreamResponse:
     """Answer one worker-bound request; `path` is the worker-side path after any rewrite."""
-    if path == "/health" and request.method in ("GET", "HEAD"):
+    # `/health?room_id=…` is the room's own health route (reference §3.3), reached with auth.
+    if path == "/health" and request.method in ("GET", "HEAD") and "room_id" not in request.query:
         return json_response(200, health_body(core))
     route = core.worker_routes.get(path)
     if route is None:
