@@ -309,3 +309,31 @@ def keys_revoke(key_id: str, state_dir: Path, as_json: bool) -> None:
         click.echo(f"revoked {key_id}")
     if not ok:
         raise click.ClickException(f"no active key {key_id} (see nanodev keys list)")
+
+
+# -- tail -----------------------------------------------------------------------------------
+@main.command()
+@click.option(
+    "--filter",
+    "expression",
+    default="",
+    help="e.g. 'status=4xx path=/__ws room=my-room outcome=refused ws' plus words to match.",
+)
+@state_dir_option
+def tail(expression: str, state_dir: Path) -> None:
+    """Follow the running server's requests and handshakes (its inspector's live feed)."""
+    from .flowfilter import FlowFilter  # noqa: PLC0415 - keeps other commands quick to start
+    from .state import read_server_info  # noqa: PLC0415
+    from .tail import follow  # noqa: PLC0415
+
+    info = read_server_info(state_dir)
+    if info is None:
+        raise click.ClickException(
+            f"no nanodev is running on {state_dir.resolve()} (start one with nanodev up, "
+            "or pass --state-dir)"
+        )
+    try:
+        code = asyncio.run(follow(str(info["page_url"]), FlowFilter.parse(expression), sys.stdout))
+    except KeyboardInterrupt:
+        code = 0
+    sys.exit(code)
