@@ -174,10 +174,12 @@ async def test_traversal_corpus_never_leaks(
     make_nano: Callable[..., Awaitable[Nano]], site: Path
 ) -> None:
     nano = await make_nano(static_dir=site)
+    port = nano.server.port
+    assert port is not None
     leaks = []
     for target in TRAVERSAL:
         for method in ("GET", "HEAD"):
-            status, body = await raw_request(nano.server.port, target, method)
+            status, body = await raw_request(port, target, method)
             if SECRET.encode() in body or DOT_SECRET.encode() in body:
                 leaks.append((method, target, status))
             assert status in (200, 400, 403, 404), (target, status)
@@ -185,7 +187,7 @@ async def test_traversal_corpus_never_leaks(
                 assert b"APP-INDEX" in body or method == "HEAD", target  # only the SPA shell
     assert leaks == []
     # The server is still fine afterwards, and the corpus can tell a leak from none.
-    assert (await raw_request(nano.server.port, "/assets/app.js"))[1] == b"console.log('app')"
+    assert (await raw_request(port, "/assets/app.js"))[1] == b"console.log('app')"
 
 
 async def test_serving_headers_fallback_and_injection(
