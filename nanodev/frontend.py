@@ -21,6 +21,7 @@ from .events import Note, now
 from .livereload import CLIENT_PATH, WS_PATH, ReloadHub
 from .proxy import DevProxy
 from .reload import Reloader, watched_for
+from .settings import Settings
 from .static import StaticSite
 
 
@@ -44,6 +45,15 @@ class Frontend:
 
 
 FRONTEND: web.AppKey[Frontend] = web.AppKey("nanodev_frontend", Frontend)
+
+
+def describe_frontend(settings: Settings) -> str:
+    """One line for the startup card: what answers at / and how it reloads."""
+    if settings.frontend_url:
+        return f"proxy to {settings.frontend_url} (its HMR socket passes through)"
+    if settings.static_dir is not None:
+        return f"{settings.static_dir}/ with SPA fallback, live reload on"
+    return "built-in demo at / (--static DIR or --frontend URL for your app)"
 
 
 def add_routes(app: web.Application) -> None:

@@ -24,6 +24,7 @@ from aiohttp import web
 
 from . import __version__
 from .app import create_app
+from .frontend import describe_frontend
 from .gateway import LISTENERS
 from .settings import Settings
 from .state import clear_server_info, write_server_info
@@ -108,6 +109,7 @@ def startup_card(settings: Settings, bound: Bound, ready_ms: float) -> str:
     lines = [
         f"nanodev {__version__} ready in {ready_ms:.0f} ms",
         f"  Page       {page}/",
+        f"  Frontend   {describe_frontend(settings)}",
         f"  WebSocket  {ws_page}/__ws/websocket?room_id=<room>&key=<key>",
     ]
     if bound.worker_url:
