@@ -41,7 +41,7 @@ def parse_generate(body: Mapping[str, Any]) -> KeySpec | str:
         name = "" if raw_name is None else sanitize_string(raw_name, 100)
     except TooLong as exc:
         return f"Invalid key name: {exc}"
-    days: float = 90
+    days: float = 90.0
     if "expiresInDays" in body:
         days = js_number(body["expiresInDays"])
         if math.isnan(days) or days <= 0:

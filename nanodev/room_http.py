@@ -91,14 +91,15 @@ def backups_dir(core: Core, room: Room) -> Path:
 
 async def read_only(room: Room, sql: str) -> list[dict[str, Any]] | str:
     """One statement on the room's read-only connection; an error becomes its message."""
-    room.store.bump_usage("reads")
     try:
-        return room.store.read_query(sql)
+        rows = room.store.read_query(sql)
     except QueryTimeout as exc:
         return str(exc)
     except (sqlite3.Error, sqlite3.Warning) as exc:
         message = str(exc)
         return MSG_READ_ONLY if message == "not authorized" or "readonly" in message else message
+    room.store.bump_usage("reads")  # counted once it ran: a refused query changes nothing
+    return rows
 
 
 # -- routes -----------------------------------------------------------------------------------
