@@ -12,6 +12,7 @@ import contextlib
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import WSCloseCode, web
+from aiohttp.base_protocol import BaseProtocol
 
 from .events import Frame, now
 from .redaction import redact_text
@@ -32,6 +33,7 @@ class Connection:
         "frames_out",
         "max_buffer",
         "preview",
+        "protocol",
         "queries",
         "recorder",
         "room_id",
@@ -74,6 +76,7 @@ class Connection:
         self.frames_out = 0
         self.closed = False
         self.close_by = ""
+        self.protocol: BaseProtocol | None = None
 
     def record_frame(self, direction: str, text: str, opcode: str = "text") -> None:
         size = len(text)
@@ -95,7 +98,12 @@ class Connection:
         self.frames_out += 1
         self.record_frame("out", text)
         try:
-            async with asyncio.timeout(SEND_TIMEOUT_S):
+            if self.protocol is not None and self.protocol.writing_paused:
+                # Only a paused transport can make send_str wait; bound that wait so one
+                # client that stopped reading cannot stall its whole room.
+                async with asyncio.timeout(SEND_TIMEOUT_S):
+                    await self.ws.send_str(text)
+            else:
                 await self.ws.send_str(text)
         except TimeoutError:
             await self.close(WSCloseCode.TRY_AGAIN_LATER, "client too slow: send timed out")

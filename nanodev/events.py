@@ -22,9 +22,13 @@ def now() -> float:
     return time.time()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Event:
-    """Base record. `flow` ties every event of one request or connection together (0 = none)."""
+    """Base record. `flow` ties every event of one request or connection together (0 = none).
+
+    Records are immutable by contract: no hop changes one after `record()`. They are not
+    `frozen` dataclasses only because frozen ones cost five times more to build, and frames
+    are built on every message."""
 
     kind: ClassVar[str] = "event"
     flow: int
@@ -47,7 +51,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class RequestReceived(Event):
     kind: ClassVar[str] = "request"
     method: str
@@ -59,7 +63,7 @@ class RequestReceived(Event):
     upgrade: bool
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Rewritten(Event):
     kind: ClassVar[str] = "rewrite"
     original: str
@@ -78,7 +82,7 @@ class AuthStep:
     detail: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class AuthDecided(Event):
     kind: ClassVar[str] = "auth"
     outcome: Outcome
@@ -91,7 +95,7 @@ class AuthDecided(Event):
     fix: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Responded(Event):
     kind: ClassVar[str] = "response"
     status: int
@@ -103,7 +107,7 @@ class Responded(Event):
     fix: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Upgraded(Event):
     kind: ClassVar[str] = "upgrade"
     room: str
@@ -112,7 +116,7 @@ class Upgraded(Event):
     duration_ms: float
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Frame(Event):
     kind: ClassVar[str] = "frame"
     direction: Direction
@@ -123,7 +127,7 @@ class Frame(Event):
     room: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Broadcast(Event):
     kind: ClassVar[str] = "broadcast"
     room: str
@@ -135,7 +139,7 @@ class Broadcast(Event):
     size: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Closed(Event):
     kind: ClassVar[str] = "close"
     code: int | None
@@ -147,7 +151,7 @@ class Closed(Event):
     frames_out: int = 0
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class RoomChanged(Event):
     kind: ClassVar[str] = "room"
     room: str
@@ -155,7 +159,7 @@ class RoomChanged(Event):
     detail: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Reloaded(Event):
     kind: ClassVar[str] = "reload"
     what: str  # static | config | migrations | hooks
@@ -165,7 +169,7 @@ class Reloaded(Event):
     detail: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class UpstreamFailed(Event):
     kind: ClassVar[str] = "upstream_error"
     upstream: str
@@ -173,7 +177,7 @@ class UpstreamFailed(Event):
     status: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Note(Event):
     """A server-level message worth showing (startup, warnings)."""
 
@@ -183,7 +187,7 @@ class Note(Event):
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class WebhookAttempt(Event):
     """One HTTP delivery attempt of a room webhook (status None: no response at all)."""
 

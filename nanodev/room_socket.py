@@ -44,6 +44,7 @@ async def serve_socket(
         preview=settings.frame_preview_bytes,
         max_buffer=settings.max_socket_buffer_bytes,
     )
+    conn.protocol = request.protocol
     room.join(conn)
     elapsed = (time.perf_counter() - flow.started) * 1000
     core.recorder.record(Upgraded(flow.flow, now(), room_id, user_id, source, round(elapsed, 3)))

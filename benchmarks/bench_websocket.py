@@ -1,0 +1,140 @@
+"""The WebSocket path's figures, nanodev beside a bare aiohttp server measured in the same run.
+
+    python benchmarks/bench_websocket.py            # full size (10,000 idle sockets)
+    python benchmarks/bench_websocket.py --quick    # CI size
+
+nanodev is measured through `/__ws/websocket` with auth (an API key), rooms and recording on.
+Results go to benchmarks/results/websocket.json and the "WebSocket path" section of
+docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+from typing import Any
+
+from harness import (
+    ROOT,
+    Server,
+    environment,
+    fanout,
+    first_handshake_ms,
+    handshake_latency,
+    idle_sockets,
+    ping_rtt,
+    pipelined,
+    start_bare,
+    start_nanodev,
+    summary,
+    write_json,
+)
+from perfdoc import update_section
+
+
+async def measure(server: Server, size: dict[str, int]) -> dict[str, Any]:
+    out: dict[str, Any] = {"first_handshake_ms": round(await first_handshake_ms(server), 1)}
+    out["handshake_ms"] = summary(await handshake_latency(server, size["handshakes"]))
+    out["rtt_ms"] = summary(await ping_rtt(server, size["pings"]))
+    out["pipelined_msg_s"] = round(await pipelined(server, size["pipelined"]))
+    for n in (10, 100, 500):
+        out[f"fanout_{n}_ms"] = summary(await fanout(server, n, size["rounds"]))
+    out["idle"] = await idle_sockets(server, size["idle"], hold_s=size["hold"])
+    return out
+
+
+def run_one(start: Any, size: dict[str, int]) -> dict[str, Any]:
+    server = start()
+    try:
+        return asyncio.run(measure(server, size))
+    finally:
+        server.stop()
+
+
+def checks(nano: dict[str, Any], bare: dict[str, Any], idle_n: int) -> list[tuple[str, str, str,
+                                                                                    bool]]:
+    rtt_ratio = nano["rtt_ms"]["p50"] / bare["rtt_ms"]["p50"]
+    idle = nano["idle"]
+    return [
+        ("spawn → first handshake", f"{nano['first_handshake_ms']:.0f} ms", "≤ 500 ms",
+         nano["first_handshake_ms"] <= 500),
+        ("handshake p50", f"{nano['handshake_ms']['p50']:.2f} ms", "≤ 1.5 ms",
+         nano["handshake_ms"]["p50"] <= 1.5),
+        ("ping round trip p50 vs bare", f"{rtt_ratio:.2f}×", "≤ 1.5×", rtt_ratio <= 1.5),
+        ("pipelined (64 in flight)", f"{nano['pipelined_msg_s']:,} msg/s", "≥ 50,000 msg/s",
+         nano["pipelined_msg_s"] >= 50_000),
+        ("fan-out p50, 100 subscribers", f"{nano['fanout_100_ms']['p50']:.2f} ms", "≤ 2.5 ms",
+         nano["fanout_100_ms"]["p50"] <= 2.5),
+        ("fan-out p50, 500 subscribers", f"{nano['fanout_500_ms']['p50']:.2f} ms", "≤ 11 ms",
+         nano["fanout_500_ms"]["p50"] <= 11),
+        (f"{idle_n:,} idle sockets held", f"{idle['dropped']} dropped", "0 dropped",
+         idle["dropped"] == 0),
+        ("descriptors per socket", f"{idle['fds_per_socket']:.2f}", "1", idle["fds_per_socket"]
+         <= 1.01),
+        ("RSS per socket", f"{idle['rss_per_socket_kb']:.1f} KB", "≤ 20 KB",
+         idle["rss_per_socket_kb"] <= 20),
+    ]
+
+
+def render(nano: dict[str, Any], bare: dict[str, Any], idle_n: int, quick: bool) -> str:
+    def row(label: str, key: str, sub: str | None = None, unit: str = "ms") -> str:
+        a = nano[key][sub] if sub else nano[key]
+        b = bare[key][sub] if sub else bare[key]
+        return f"| {label} | {a:,.2f} {unit} | {b:,.2f} {unit} | {a / b:.2f}× |"
+
+    lines = [
+        f"Measured {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, {'CI' if quick else 'full'} "
+        f"size, {environment()}. Both servers ran as separate processes on 127.0.0.1, driven by "
+        "the same aiohttp client on the same 2-core machine; nanodev went through "
+        "`/__ws/websocket` with an API key, rooms and recording on.",
+        "",
+        "| figure | nanodev | bare aiohttp | ratio |",
+        "|---|---|---|---|",
+        row("spawn → first handshake", "first_handshake_ms"),
+        row("handshake p50", "handshake_ms", "p50"),
+        row("handshake p95", "handshake_ms", "p95"),
+        row("ping round trip p50", "rtt_ms", "p50"),
+        row("ping round trip p95", "rtt_ms", "p95"),
+        row("pipelined, 64 in flight", "pipelined_msg_s", unit="msg/s"),
+        row("fan-out p50, 10 subscribers", "fanout_10_ms", "p50"),
+        row("fan-out p50, 100 subscribers", "fanout_100_ms", "p50"),
+        row("fan-out p50, 500 subscribers", "fanout_500_ms", "p50"),
+        f"| {idle_n:,} idle sockets: dropped | {nano['idle']['dropped']} | "
+        f"{bare['idle']['dropped']} | |",
+        f"| … RSS per socket | {nano['idle']['rss_per_socket_kb']:.1f} KB | "
+        f"{bare['idle']['rss_per_socket_kb']:.1f} KB | "
+        f"{nano['idle']['rss_per_socket_kb'] / max(bare['idle']['rss_per_socket_kb'], 0.01):.2f}× |",
+        f"| … descriptors per socket | {nano['idle']['fds_per_socket']:.2f} | "
+        f"{bare['idle']['fds_per_socket']:.2f} | |",
+        f"| … server RSS while held | {nano['idle']['rss_mb']:.0f} MB | "
+        f"{bare['idle']['rss_mb']:.0f} MB | |",
+        "",
+        "| target | measured | goal | met |",
+        "|---|---|---|---|",
+    ]
+    for label, measured, goal, ok in checks(nano, bare, idle_n):
+        lines.append(f"| {label} | {measured} | {goal} | {'yes' if ok else '**no**'} |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="CI size")
+    parser.add_argument("--no-doc", action="store_true", help="do not touch docs/performance.md")
+    args = parser.parse_args()
+    size = (dict(handshakes=100, pings=500, pipelined=10_000, rounds=10, idle=1000, hold=2)
+            if args.quick else
+            dict(handshakes=400, pings=3000, pipelined=60_000, rounds=40, idle=10_000, hold=10))
+    bare = run_one(start_bare, size)
+    nano = run_one(start_nanodev, size)
+    result = {"env": environment(), "size": size, "nanodev": nano, "bare": bare}
+    write_json(ROOT / "benchmarks" / "results" / "websocket.json", result)
+    text = render(nano, bare, size["idle"], args.quick)
+    print(text)
+    if not args.no_doc:
+        update_section(ROOT / "docs" / "performance.md", "websocket", text)
+
+
+if __name__ == "__main__":
+    main()
