@@ -41,6 +41,7 @@ from .rooms import RoomRegistry
 from .rpc import MethodTable
 from .settings import Settings
 from .state import ensure_layout, load_secret
+from .touches import Touches
 
 SETTINGS: web.AppKey[Settings] = web.AppKey("nanodev_settings", Settings)
 RECORDER: web.AppKey[Recorder] = web.AppKey("nanodev_recorder", Recorder)
@@ -95,14 +96,17 @@ async def _core_ctx(app: web.Application) -> AsyncIterator[None]:
         methods_cloud.register(methods, partial(accounts.user_tier, db))
         stop_console = recorder.listen(ConsoleLog(sys.stdout)) if settings.log_requests else None
         rooms.tasks.spawn(rooms.sweep_forever(), "sweeper")
+        core.touches = Touches(db)
+        core.tasks.spawn(core.touches.flush_forever(), "touches")
         try:
             yield
         finally:
             if stop_console:
                 stop_console()
             await rooms.close_all(WSCloseCode.GOING_AWAY, "Server shutdown")
-            await core.tasks.wait_all(timeout=1.0)
+            await core.tasks.wait_all(timeout=0.2)
             await core.tasks.cancel_all()
+            await core.touches.flush()
 
 
 async def _close_sockets(app: web.Application) -> None:

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from .rooms import Room, RoomRegistry
     from .rpc import MethodTable
     from .settings import Settings
+    from .touches import Touches
 
 HttpHandler = Callable[[web.Request, "Core"], Awaitable[web.StreamResponse]]
 RoomHttpHandler = Callable[[web.Request, "Core", "Room", str], Awaitable[web.StreamResponse]]
@@ -54,6 +55,7 @@ class Core:
     tasks: TaskSet = field(default_factory=lambda: TaskSet("core"))
     frontend: HttpHandler | None = None
     extras: dict[str, Any] = field(default_factory=dict)
+    touches: Touches | None = None
 
 
 CORE: web.AppKey[Core] = web.AppKey("nanodev_core", Core)

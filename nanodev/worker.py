@@ -118,11 +118,12 @@ async def _check_room_owner(core: Core, room_id: str, result: AuthResult) -> Aut
     elif owner is None:
         detail = "room is unregistered; key callers do not register rooms (as production)"
     else:
-        core.tasks.spawn(core.db.touch_room(room_id, user_id, ts), "touch-room")
+        if core.touches is not None:
+            core.touches.room_accessed(room_id, user_id, ts)
         detail = "room belongs to this user"
     result.steps.append(AuthStep("room ownership", True, "ok", detail))
-    if result.key_id:
-        core.tasks.spawn(core.db.touch_key(result.key_id, ts), "touch-key")
+    if result.key_id and core.touches is not None:
+        core.touches.key_used(result.key_id, ts)
     return result
 
 
