@@ -23,7 +23,7 @@ from .d1 import AuthDB, open_auth_db
 from .discovery import discover_defaults
 from .ids import parse_duration
 from .seeding import SeedError, create_key, create_session, ensure_user
-from .settings import Settings, load_toml
+from .settings import Settings, env_values, load_toml
 
 T = TypeVar("T")
 _SPAWNED = time.perf_counter()
@@ -132,6 +132,7 @@ def build_settings(config: Path | None, flags: dict[str, Any]) -> Settings:
             values.update(load_toml(path))
         except (OSError, ValueError) as exc:
             raise click.UsageError(f"cannot read {path}: {exc}") from None
+    values.update(env_values())  # the environment overrides the file, flags override both
     ctx = click.get_current_context()
     for name, value in flags.items():
         source = ctx.get_parameter_source(name)

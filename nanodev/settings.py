@@ -5,13 +5,14 @@ Each field's description doubles as the CLI help text, so the two cannot drift.
 
 from __future__ import annotations
 
+import os
 import tomllib
+from collections.abc import Mapping
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
@@ -23,10 +24,10 @@ class SocketPolicy(StrEnum):
     CLOSE = "close"
 
 
-class Settings(BaseSettings):
+class Settings(BaseModel):
     """Everything `nanodev up` can be told. Field descriptions are the CLI help."""
 
-    model_config = SettingsConfigDict(env_prefix="NANODEV_", extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     host: str = Field(
         "127.0.0.1", description="Interface to listen on (loopback unless you mean it)."
@@ -121,3 +122,19 @@ def load_toml(path: Path) -> dict[str, Any]:
         data = tomllib.load(fh)
     table = data.get("nanodev", data)
     return {k.replace("-", "_"): v for k, v in table.items()}
+
+
+ENV_PREFIX = "NANODEV_"
+
+
+def env_values(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """`NANODEV_<FIELD>` variables, as raw strings for the model to validate.
+
+    A plain loop instead of pydantic-settings: it is all we need, and importing that package
+    costs more start-up time than the rest of the settings machinery together."""
+    env = os.environ if environ is None else environ
+    return {
+        name: env[ENV_PREFIX + name.upper()]
+        for name in Settings.model_fields
+        if ENV_PREFIX + name.upper() in env
+    }
