@@ -44,6 +44,9 @@ _JSON_SECRET_RE = re.compile(
     r'authorization)"\s*:\s*")([^"\\]{8,})"',
     re.IGNORECASE,
 )
+# Cheap substring checks first, so frames without such a field skip the regex entirely.
+_JSON_SECRET_WORDS = ("oken", "OKEN", "assword", "ASSWORD", "ecret", "ECRET", "pi_key", "piKey",
+                      "PI_KEY", "pikey", "uthorization", "UTHORIZATION")
 
 
 def fingerprint(secret: str) -> str:
@@ -113,6 +116,6 @@ def redact_text(text: str, secrets: Iterable[str] = ()) -> str:
             text = text.replace(secret, fingerprint(secret))
     if "nk_" in text:
         text = _API_KEY_RE.sub(lambda m: fingerprint(m.group(0)), text)
-    if '"' in text:
+    if any(word in text for word in _JSON_SECRET_WORDS):
         text = _JSON_SECRET_RE.sub(lambda m: f'{m.group(1)}{fingerprint(m.group(2))}"', text)
     return text
