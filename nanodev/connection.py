@@ -115,9 +115,9 @@ class Connection:
 
     def _buffered(self) -> int:
         transport = self.transport
-        if transport is None or not isinstance(transport, asyncio.WriteTransport):
+        if transport is None:
             return 0
-        return transport.get_write_buffer_size()
+        return transport.get_write_buffer_size()  # type: ignore[attr-defined, no-any-return]
 
     async def close(self, code: int, reason: str) -> None:
         if self.closed:

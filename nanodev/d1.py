@@ -254,13 +254,14 @@ class AuthDB:
         await self.conn.commit()
 
     # -- helpers ----------------------------------------------------------------------------
+    # One round trip to aiosqlite's thread per query (execute + fetch + close would be three):
+    # these lookups sit on every handshake's critical path.
     async def _one(self, sql: str, args: Iterable[Any] = ()) -> Any:
-        async with self.conn.execute(sql, tuple(args)) as cur:
-            return await cur.fetchone()
+        rows = await self.conn.execute_fetchall(sql, tuple(args))
+        return next(iter(rows), None)
 
     async def _all(self, sql: str, args: Iterable[Any] = ()) -> list[Any]:
-        async with self.conn.execute(sql, tuple(args)) as cur:
-            return list(await cur.fetchall())
+        return list(await self.conn.execute_fetchall(sql, tuple(args)))
 
 
 @asynccontextmanager

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from urllib.parse import parse_qsl, quote
+from urllib.parse import quote, unquote_plus
 
 SECRET_HEADERS = frozenset(
     {"cookie", "set-cookie", "authorization", "proxy-authorization", "x-nano-key", "x-api-key"}
@@ -99,9 +99,8 @@ def redact_query(query_string: str) -> str:
     parts = []
     for raw in query_string.split("&"):
         name, eq, value = raw.partition("=")
-        plain_name = next(iter(parse_qsl(f"{name}=x", keep_blank_values=True)), ("", ""))[0]
-        if plain_name.lower() in SECRET_PARAMS and value:
-            decoded = next(iter(parse_qsl(raw, keep_blank_values=True)), ("", value))[1]
+        if unquote_plus(name).lower() in SECRET_PARAMS and value:
+            decoded = unquote_plus(value)
             shown = "…".join(quote(piece, safe="") for piece in fingerprint(decoded).split("…"))
             parts.append(f"{name}={shown}")
         else:

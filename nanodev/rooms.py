@@ -61,6 +61,7 @@ class Room:
         self._busy = False
         self._mailbox: deque[tuple[Callable[[], Awaitable[Any]], asyncio.Future[Any]]] = deque()
         self.jobs = 0
+        self.hibernated = False  # set once this object is gone; its sockets live on
         self.tasks = TaskSet(f"room:{room_id}")
         self.on_close: list[Callable[[Room], None]] = []  # e.g. flush buffered writes
 
@@ -77,7 +78,10 @@ class Room:
             result = await job()
             self.jobs += 1
         finally:
-            await self._drain()
+            if self._mailbox:
+                await self._drain()
+            else:
+                self._busy = False
         return result
 
     async def _drain(self) -> None:
@@ -208,6 +212,10 @@ class RoomRegistry:
         self.methods = methods
         self.recorder = recorder
         self.rooms: dict[str, Room] = {}
+        # Hibernated rooms: no Room object, only their sockets (with their attachments).
+        self.sleeping: dict[str, set[Connection]] = {}
+        self.naps: dict[str, dict[str, float]] = {}  # room id → hibernated_at / woken_at
+        self.constructed = 0
         self.update_listeners: list[UpdateListener] = []
         self.tasks = TaskSet("rooms")
 
@@ -226,8 +234,48 @@ class RoomRegistry:
                 update_listeners=self.update_listeners,
             )
             self.rooms[room_id] = room
+            self.constructed += 1
             self.recorder.record(RoomChanged(0, now(), room_id, "opened", str(room.path)))
+            if room_id in self.sleeping:
+                self._wake(room)
         return room
+
+    def current(self, room: Room) -> Room:
+        """The live Room for a room object a socket holds (a hibernated one is replaced)."""
+        return self.get(room.id) if room.hibernated else room
+
+    def hibernate(self, room_id: str, reason: str = "idle") -> bool:
+        """Drop the Room object and its in-memory state, keep its sockets (as the platform
+        does). Only an idle room hibernates: no job running, no timer pending."""
+        room = self.rooms.get(room_id)
+        if room is None or not room.sockets or room.busy or len(room.tasks):
+            return False
+        del self.rooms[room_id]
+        room.close()
+        room.hibernated = True
+        for conn in room.sockets:
+            conn.subscriptions.clear()
+            conn.queries.clear()
+        self.sleeping[room_id] = room.sockets
+        self.naps.setdefault(room_id, {})["hibernated_at"] = time.time()
+        self.recorder.record(
+            RoomChanged(0, now(), room_id, "hibernated", f"{reason}; {len(room.sockets)} socket(s)")
+        )
+        return True
+
+    def _wake(self, room: Room) -> None:
+        room.sockets = self.sleeping.pop(room.id)
+        self.naps.setdefault(room.id, {})["woken_at"] = time.time()
+        self.recorder.record(
+            RoomChanged(0, now(), room.id, "woken", f"{len(room.sockets)} socket(s) kept")
+        )
+
+    def hibernate_idle(self, idle_s: float) -> list[str]:
+        cutoff = time.monotonic() - idle_s
+        for room_id in [k for k, conns in self.sleeping.items() if not conns]:
+            del self.sleeping[room_id]  # every socket left while it slept
+        idle = [r.id for r in self.rooms.values() if r.sockets and r.last_active < cutoff]
+        return [room_id for room_id in idle if self.hibernate(room_id)]
 
     def release(self, room_id: str, reason: str = "idle") -> bool:
         room = self.rooms.get(room_id)
@@ -247,10 +295,13 @@ class RoomRegistry:
         while True:
             await asyncio.sleep(every_s)
             self.release_idle(self.settings.room_idle_seconds)
+            if self.settings.hibernate_after is not None:
+                self.hibernate_idle(self.settings.hibernate_after)
 
     async def close_all(self, code: int, reason: str) -> None:
         """Close every socket (in parallel, bounded) and every store."""
         conns = [c for room in self.rooms.values() for c in room.sockets]
+        conns += [c for sockets in self.sleeping.values() for c in sockets]
         if conns:
             await asyncio.wait(
                 [asyncio.ensure_future(c.close(code, reason)) for c in conns], timeout=1.0
