@@ -48,6 +48,7 @@ def test_port_in_use_is_one_line_naming_port_and_flag(tmp_path: Path) -> None:
                 str(tmp_path / "state"),
             ],
             capture_output=True,
+            check=False,
             text=True,
             timeout=30,
         )
@@ -77,6 +78,7 @@ def test_worker_port_in_use_names_its_own_flag(tmp_path: Path) -> None:
                 str(tmp_path / "state"),
             ],
             capture_output=True,
+            check=False,
             text=True,
             timeout=30,
         )
