@@ -19,6 +19,7 @@ from . import (
     api_keys,
     api_misc,
     api_rooms,
+    expiry,
     frontend,
     guard,
     inspector,
@@ -98,6 +99,7 @@ async def _core_ctx(app: web.Application) -> AsyncIterator[None]:
         rooms.tasks.spawn(rooms.sweep_forever(), "sweeper")
         core.touches = Touches(db)
         core.tasks.spawn(core.touches.flush_forever(), "touches")
+        core.tasks.spawn(expiry.watch_forever(db, rooms), "expiry")
         try:
             yield
         finally:

@@ -13,6 +13,7 @@ import os
 import resource
 import shutil
 import signal
+import sqlite3
 import sys
 import tempfile
 import time
@@ -26,7 +27,9 @@ from . import __version__
 from .app import create_app
 from .frontend import describe_frontend
 from .gateway import LISTENERS
+from .preflight import check_aiohttp
 from .settings import Settings
+from .snapshot import SnapshotError, export_state
 from .state import clear_server_info, write_server_info
 
 SHUTDOWN_TIMEOUT_S = 1.0
@@ -137,11 +140,12 @@ async def serve(settings: Settings, out: TextIO | None = None, spawned: float | 
     out = out or sys.stdout
     spawned = spawned if spawned is not None else time.perf_counter()
     raise_fd_limit()
+    preflight(sys.stderr)
     runner, bound = await start(settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
+        loop.add_signal_handler(sig, _on_signal, stop, out, settings.export_on_exit)
     write_server_info(
         settings.state_dir,
         {
@@ -157,12 +161,48 @@ async def serve(settings: Settings, out: TextIO | None = None, spawned: float | 
     try:
         await stop.wait()
     finally:
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.remove_signal_handler(sig)
         out.write("nanodev: stopping (closing sockets with 1001)\n")
         out.flush()
         await asyncio.wait_for(runner.cleanup(), timeout=5)
+        code = await export_on_exit(settings, out)
         clear_server_info(settings.state_dir, os.getpid())
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+    return code
+
+
+def preflight(err: TextIO) -> None:
+    checked = check_aiohttp()
+    for warning in checked.warnings:
+        err.write(f"nanodev: WARNING: {warning}\n")
+    if checked.errors:
+        raise StartupError("; ".join(checked.errors))
+
+
+def _on_signal(stop: asyncio.Event, out: TextIO, export: Path | None) -> None:
+    """First Ctrl-C/SIGTERM stops; later ones say what is still happening instead of
+    interrupting it (an interrupted export would be lost, never the previous snapshot)."""
+    if not stop.is_set():
+        stop.set()
+        return
+    doing = f"writing the snapshot to {export}" if export else "closing sockets and stores"
+    out.write(f"nanodev: already stopping ({doing}); this takes a moment\n")
+    out.flush()
+
+
+async def export_on_exit(settings: Settings, out: TextIO) -> int:
+    """After every store closed: the --export-on-exit snapshot, atomically (0 ok, 1 failed)."""
+    target = settings.export_on_exit
+    if target is None:
+        return 0
+    try:
+        snap = await asyncio.to_thread(export_state, settings.state_dir, target)
+    except (SnapshotError, OSError, sqlite3.Error) as exc:
+        out.write(f"nanodev: export to {target} FAILED ({exc}); the previous file is intact\n")
+        out.flush()
+        return 1
+    out.write(f"nanodev: exported auth and {len(snap.rooms)} room(s) to {snap.path}\n")
+    out.flush()
     return 0
 
 

@@ -80,6 +80,9 @@ class Settings(BaseModel):
     hibernate_after: float | None = Field(
         None, ge=0, description="Hibernate a room with open sockets after this many idle seconds."
     )
+    export_on_exit: Path | None = Field(
+        None, description="On exit (Ctrl-C, SIGTERM) write a snapshot here, atomically."
+    )
     allowed_hosts: tuple[str, ...] = Field(
         (), description="Extra Host names accepted besides localhost and loopback addresses."
     )
