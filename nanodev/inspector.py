@@ -70,6 +70,7 @@ def add_routes(app: web.Application) -> None:
     router.add_post(f"{PREFIX}/api/clear", _action(api_clear))
     router.add_post(PREFIX + "/api/flows/{id}/close", _action(api_close))
     router.add_post(PREFIX + "/api/flows/{id}/rehandshake", _action(api_rehandshake))
+    router.add_post(PREFIX + "/api/rooms/{id}/hibernate", _action(api_hibernate))
 
 
 async def _live_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -248,6 +249,18 @@ async def api_close(request: web.Request) -> web.StreamResponse:
                 await conn.close(WSCloseCode.OK, "closed from the nanodev inspector")
                 return _json({"closed": flow_id, "room": room.id})
     return _json({"error": "no open socket for this flow"}, 404)
+
+
+async def api_hibernate(request: web.Request) -> web.StreamResponse:
+    rooms = request.app[CORE].rooms
+    room_id = request.match_info["id"]
+    if rooms.hibernate(room_id, "from the inspector"):
+        return _json({"hibernated": room_id, "sockets": len(rooms.sleeping[room_id])})
+    if room_id in rooms.sleeping:
+        return _json({"error": "the room is already hibernated"}, 409)
+    if room_id not in rooms.rooms:
+        return _json({"error": "no such open room"}, 404)
+    return _json({"error": "the room is busy, has a timer pending, or has no socket"}, 409)
 
 
 async def api_rehandshake(request: web.Request) -> web.StreamResponse:

@@ -17,11 +17,16 @@ from .connection import Connection
 from .core import FLOW, Core
 from .dispatch import handle_text
 from .events import Closed, Upgraded, close_meaning, now
-from .rooms import Room
+from .rooms import Room, RoomRegistry
 
 
 async def serve_socket(
-    request: web.Request, core: Core, room_id: str, user_id: str, source: str
+    request: web.Request,
+    core: Core,
+    room_id: str,
+    user_id: str,
+    source: str,
+    credential: tuple[str, str] | None = None,
 ) -> web.StreamResponse:
     settings = core.settings
     flow = request[FLOW]
@@ -45,17 +50,20 @@ async def serve_socket(
         max_buffer=settings.max_socket_buffer_bytes,
     )
     conn.protocol = request.protocol
+    conn.credential = credential
     room.join(conn)
     elapsed = (time.perf_counter() - flow.started) * 1000
     core.recorder.record(Upgraded(flow.flow, now(), room_id, user_id, source, round(elapsed, 3)))
     reason, by = "", "client"
     try:
         await conn.send(protocol.RESET)
-        reason, by = await _read_loop(ws, conn, room)
+        reason, by = await _read_loop(ws, conn, room, core.rooms)
     finally:
+        if room.hibernated:  # leave the live room, or the sleeping one without waking it
+            room = core.rooms.rooms.get(room.id, room)
         room.leave(conn)
         if conn.close_by == "server":
-            by = "server"
+            by, reason = "server", conn.close_reason or reason
         code = ws.close_code
         core.recorder.record(
             Closed(
@@ -73,13 +81,17 @@ async def serve_socket(
     return ws
 
 
-async def _read_loop(ws: web.WebSocketResponse, conn: Connection, room: Room) -> tuple[str, str]:
+async def _read_loop(
+    ws: web.WebSocketResponse, conn: Connection, room: Room, rooms: RoomRegistry
+) -> tuple[str, str]:
     """Feed frames to the room until the socket closes; return (close reason, who closed)."""
     while True:
         msg = await ws.receive()
         if msg.type is WSMsgType.TEXT:
             conn.frames_in += 1
             conn.record_frame("in", msg.data)
+            if room.hibernated:  # the frame wakes it: a fresh Room, then delivery
+                room = rooms.current(room)
             await room.run(partial(handle_text, room, conn, msg.data))
         elif msg.type is WSMsgType.BINARY:
             conn.frames_in += 1

@@ -11,6 +11,7 @@ from collections import deque
 from functools import partial
 from typing import Any
 
+from .attachments import attachment_size
 from .events import Broadcast
 from .recorder import Recorder
 from .rooms import Room, RoomRegistry
@@ -32,9 +33,22 @@ async def rooms_view(registry: RoomRegistry, recorder: Recorder) -> dict[str, An
                 "broadcasts": broadcasts.get(room.id, []),
                 "jobs": room.jobs,
                 "busy": room.busy,
+                "state": "awake",
+                **registry.naps.get(room.id, {}),
             }
         )
-    return {"rooms": rooms, "last_seq": recorder.last_seq}
+    for room_id, conns in sorted(registry.sleeping.items()):
+        rooms.append(
+            {
+                "id": room_id,
+                "sockets": [socket_json(conn) for conn in sorted(conns, key=_by_flow)],
+                "tables": [],
+                "broadcasts": broadcasts.get(room_id, []),
+                "state": "hibernated",
+                **registry.naps.get(room_id, {}),
+            }
+        )
+    return {"rooms": rooms, "last_seq": recorder.last_seq, "constructed": registry.constructed}
 
 
 def _by_flow(conn: Any) -> int:
@@ -50,6 +64,7 @@ def socket_json(conn: Any) -> dict[str, Any]:
         "queries": len(conn.queries),
         "frames_in": conn.frames_in,
         "frames_out": conn.frames_out,
+        "attachment_bytes": attachment_size(conn),
         "state": "closing" if conn.closed or conn.ws.closed else "open",
     }
 

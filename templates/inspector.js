@@ -180,6 +180,8 @@
     state.roomsDirty = false;
     const data = await getJSON('/api/rooms');
     const rooms = data.rooms.map((room) => el('div', 'room-card', el('h2', null, `Room ${room.id}`),
+      el('p', 'muted', `${room.state}` + (room.hibernated_at ? ` · slept ${time(room.hibernated_at)}` : '') + (room.woken_at ? ` · woke ${time(room.woken_at)}` : '')),
+      room.state === 'awake' ? button('Hibernate now', () => post(`/api/rooms/${encodeURIComponent(room.id)}/hibernate`).then(refreshRooms)) : null,
       el('h3', null, `Sockets (${room.sockets.length})`),
       table(['flow', 'user', 'via', 'subscriptions', 'in/out', 'state'], room.sockets.map((s) => [`#${s.flow}`, s.user_id, s.source, s.subscriptions.join(', ') || '—', `${s.frames_in}/${s.frames_out}`, s.state])),
       el('h3', null, 'Tables'), table(['table', 'rows'], room.tables.map((t) => [t.name, t.rows])),
