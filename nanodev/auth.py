@@ -181,6 +181,7 @@ class AuthResult:
     steps: list[AuthStep] = field(default_factory=list)
     outcome: Literal["allowed", "refused", "error"] = "refused"
     key_id: str | None = None  # the API key used, so its last_used_at can be updated
+    session_token: str | None = None  # the session used, re-checked while its socket is open
 
     @property
     def allowed(self) -> bool:

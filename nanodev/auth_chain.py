@@ -90,7 +90,9 @@ async def _by_cookie(
     steps.append(
         AuthStep("session cookie", True, "used", f"{shown}: {check.reason}; {judged.detail}")
     )
-    return allowed(row.user_id, "session cookie", steps, judged.detail)
+    result = allowed(row.user_id, "session cookie", steps, judged.detail)
+    result.session_token = row.token
+    return result
 
 
 async def _by_session_token(
@@ -120,7 +122,9 @@ async def _by_session_token(
             f"{fingerprint(raw)}: {judged.detail} (dev-only lookup)",
         )
     )
-    return allowed(row.user_id, "session_token query", steps, judged.detail)
+    result = allowed(row.user_id, "session_token query", steps, judged.detail)
+    result.session_token = row.token
+    return result
 
 
 def _nothing_cause(creds: Credentials, steps: list[AuthStep]) -> str:

@@ -27,7 +27,9 @@ class Connection:
     __slots__ = (
         "attachment",
         "close_by",
+        "close_reason",
         "closed",
+        "credential",
         "flow",
         "frames_in",
         "frames_out",
@@ -76,6 +78,9 @@ class Connection:
         self.frames_out = 0
         self.closed = False
         self.close_by = ""
+        self.close_reason = ""
+        # ("key", key id) or ("session", token): re-checked while the socket is open.
+        self.credential: tuple[str, str] | None = None
         self.protocol: BaseProtocol | None = None
 
     def record_frame(self, direction: str, text: str, opcode: str = "text") -> None:
@@ -124,5 +129,6 @@ class Connection:
             return
         self.closed = True
         self.close_by = "server"
+        self.close_reason = reason
         with contextlib.suppress(ConnectionError, RuntimeError):
             await self.ws.close(code=code, message=reason.encode()[:120])

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 
 from .rpc import Call, MethodTable
@@ -14,7 +15,7 @@ MSG_READ_ONLY = "Only SELECT and WITH queries allowed in read-only mode"
 MAX_SQL = 10_000
 
 
-def execute_sql(call: Call) -> None:
+async def execute_sql(call: Call) -> None:
     sql = call.payload.get("sql")
     if not isinstance(sql, str) or not sql:
         return call.query_error("executeSQL requires sql parameter")
@@ -25,7 +26,12 @@ def execute_sql(call: Call) -> None:
     writable = call.payload.get("readonly") is False and call.room.settings.allow_writable_sql
     call.store.bump_usage("reads", 2)
     try:
-        rows = call.store.write_query(sql) if writable else call.store.read_query(sql)
+        if writable:
+            rows = call.store.write_query(sql)
+        else:
+            # A slow read runs on a worker thread (SQLite releases the GIL) while this room's
+            # turn waits for it: the room stays serial, every other room keeps being served.
+            rows = await asyncio.to_thread(call.store.read_query, sql)
     except QueryTimeout as exc:
         return call.query_error(str(exc))
     except (sqlite3.Error, sqlite3.Warning) as exc:

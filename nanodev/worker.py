@@ -13,6 +13,7 @@ import json
 
 from aiohttp import web
 
+from .api_auth import origin_allowed
 from .auth import AuthResult, extract_credentials
 from .auth_chain import authenticate
 from .core import FLOW, Core
@@ -78,6 +79,8 @@ async def room_scoped(
     result, owner = await asyncio.gather(
         authenticate(core.db, creds, core.secret), core.db.room_owner(room_id)
     )
+    if result.allowed and upgrade and result.session_token is not None:
+        result = _check_upgrade_origin(request, core, result)
     if result.allowed:
         result = await _check_room_owner(core, room_id, owner, result)
     _record_auth(core, flow.flow, room_id, result)
@@ -86,7 +89,9 @@ async def room_scoped(
         return text_response(result.status, result.body, fix=result.fix)
     user_id = result.user_id or "anonymous"
     if upgrade:
-        return await serve_socket(request, core, room_id, user_id, result.source or "")
+        return await serve_socket(
+            request, core, room_id, user_id, result.source or "", _credential(result)
+        )
     if path == "/connect":
         flow.cause = "/connect needs a WebSocket upgrade"
         flow.fix = "Open it with new WebSocket(...), or send Upgrade: websocket"
@@ -97,6 +102,34 @@ async def room_scoped(
         return text_response(404, "Not found")
     room = core.rooms.get(room_id)
     return await room.run(lambda: room_route(request, core, room, user_id))
+
+
+def _check_upgrade_origin(request: web.Request, core: Core, result: AuthResult) -> AuthResult:
+    """A browser attaches cookies to cross-site WebSocket handshakes and WebSockets have no
+    CORS, so a session-authenticated upgrade must come from a page on this host (any port, as
+    the auth endpoints accept) or a configured origin. No Origin at all means no browser."""
+    origin = request.headers.get("Origin")
+    if origin is None or origin_allowed(origin, request.host, core.settings.allowed_origins):
+        detail = "no Origin (not a browser)" if origin is None else f"Origin {origin} is this host"
+        result.steps.append(AuthStep("upgrade origin", origin is not None, "ok", detail))
+        return result
+    result.steps.append(
+        AuthStep("upgrade origin", True, "rejected", f"Origin {origin!r} is another site")
+    )
+    result.outcome, result.status = "refused", 403
+    result.body = f"Forbidden: cross-site WebSocket upgrade with a session (Origin {origin})"
+    result.cause = f"a session-authenticated upgrade came from Origin {origin!r}, not this host"
+    result.fix = "Open the page from this server's host, or add it to allowed_origins"
+    return result
+
+
+def _credential(result: AuthResult) -> tuple[str, str] | None:
+    """What the expiry watcher re-checks while the socket is open."""
+    if result.key_id is not None:
+        return ("key", result.key_id)
+    if result.session_token is not None:
+        return ("session", result.session_token)
+    return None
 
 
 async def _check_room_owner(
