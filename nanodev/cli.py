@@ -75,6 +75,18 @@ def ms_to_iso(ms: int | None) -> str:
     return dt.datetime.fromtimestamp(ms / 1000, dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
+def _origin_flag(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """An http(s) origin such as http://127.0.0.1:8787, checked before anything starts."""
+    if value is None:
+        return None
+    from .proxy import normalize_origin  # noqa: PLC0415
+
+    try:
+        return normalize_origin(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="nanodev")
 def main() -> None:
@@ -87,6 +99,7 @@ def main() -> None:
 @click.option("--worker-port", type=int, default=None, help=_help("worker_port"))
 @click.option("--static", "static_dir", type=click.Path(path_type=Path), help=_help("static_dir"))
 @click.option("--frontend", "frontend_url", default=None, help=_help("frontend_url"))
+@click.option("--upstream", default=None, callback=_origin_flag, help=_help("upstream"))
 @click.option("--hooks", type=click.Path(path_type=Path, dir_okay=False), help=_help("hooks"))
 @click.option(
     "--migrations", "migrations_dir", type=click.Path(path_type=Path), help=_help("migrations_dir")

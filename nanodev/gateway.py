@@ -18,6 +18,7 @@ from .core import CORE, FLOW, Core, FlowContext
 from .events import RequestReceived, Responded, Rewritten, now
 from .redaction import redact_headers, redact_query, redact_text
 from .rewrite import route
+from .upstream import UPSTREAM
 
 log = logging.getLogger("nanodev")
 LISTENERS: web.AppKey[dict[int, str]] = web.AppKey("nanodev_listeners", dict)
@@ -90,6 +91,9 @@ async def _dispatch(
     request: web.Request, core: Core, destination: str, path: str
 ) -> web.StreamResponse:
     if destination == "worker":
+        relay = request.app.get(UPSTREAM)  # --upstream: the real Worker answers instead
+        if relay is not None:
+            return await relay.handle(request)
         return await worker.handle(request, core, path)
     if core.frontend is not None:
         return await core.frontend(request, core)

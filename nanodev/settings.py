@@ -52,6 +52,9 @@ class Settings(BaseModel):
     upstream: str | None = Field(
         None, description="Send worker traffic to this real Worker instead."
     )
+    upstream_timeout: float = Field(
+        30.0, gt=0, description="Seconds to wait for the upstream Worker to answer (then 504)."
+    )
     hooks: Path | None = Field(None, description="Python module with extra RPC methods and seeds.")
     migrations_dir: Path | None = Field(
         None, description="Apply NNNN_name.sql migrations to the auth DB (default ./migrations)."

@@ -1,0 +1,496 @@
+"""`nanodev up --upstream URL`: worker-bound traffic goes to a real Worker instead of the emulator.
+
+After the same `/__ws` rewrite, HTTP requests and WebSocket upgrades are relayed to one fixed
+origin (`http://127.0.0.1:8787` for `wrangler dev`, or an `https://` deployment, with TLS and
+SNI). The target is built from that origin plus the request's path and query only, so `Host`,
+an absolute-form request-target or `X-Forwarded-Host` can never point it elsewhere. Everything
+is recorded as emulated traffic is: the upstream's status and body, frames both ways, close
+codes in both directions. A refused, slow, reset or TLS-broken upstream becomes a 502/504 (or
+close 1011 on an open socket) naming the upstream and the failure, and only that request ends.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ssl
+import time
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass
+
+import aiohttp
+from aiohttp import WSCloseCode, WSMsgType, web
+from multidict import CIMultiDict
+from yarl import URL
+
+from .auth import extract_credentials
+from .core import CORE, FLOW, FlowContext
+from .events import Closed, Frame, Rewritten, Upgraded, UpstreamFailed, close_meaning, now
+from .proxy import (
+    WS_HANDSHAKE,
+    downstream_headers,
+    normalize_origin,
+    requested_protocols,
+    strip_hop_by_hop,
+    target_url,
+)
+from .recorder import Recorder
+from .redaction import redact_query, redact_text
+from .rewrite import WS_PREFIX
+from .roomids import raw_param
+from .tasks import TaskSet
+from .wsclient import HandshakeRefused, client_session
+
+CHUNK = 64 * 1024
+INLINE_BODY = 256 * 1024  # responses up to this size are read whole, so the inspector shows them
+FORWARDED = ("Host", "X-Forwarded-Host", "X-Forwarded-Proto", "X-Forwarded-For", "Forwarded")
+FAILURES = (aiohttp.ClientError, TimeoutError, OSError)
+WsEnd = web.WebSocketResponse | aiohttp.ClientWebSocketResponse
+
+
+# -- pure decisions -------------------------------------------------------------------------
+def upstream_path(raw_path: str) -> str:
+    """The worker-side raw path, exactly as `rewrite.route` strips it: `/__ws/x` → `/x`."""
+    if raw_path == WS_PREFIX:
+        return "/"
+    if raw_path.startswith(WS_PREFIX + "/"):
+        return raw_path[len(WS_PREFIX) :]
+    return raw_path
+
+
+def forward_headers(
+    incoming: Mapping[str, str] | CIMultiDict[str],
+    *,
+    host: str,
+    scheme: str,
+    remote: str | None,
+    websocket: bool,
+) -> CIMultiDict[str]:
+    """Request headers for the upstream: hop-by-hop gone, the client's forwarding claims
+    replaced by what nanodev saw, Host left to the client library (it names the upstream).
+    Origin and Cookie pass unchanged: the Worker makes its own decisions on them."""
+    out = strip_hop_by_hop(incoming)
+    drop = (*FORWARDED, *WS_HANDSHAKE) if websocket else FORWARDED
+    for name in drop:
+        out.popall(name, None)
+    out["X-Forwarded-Host"] = host
+    out["X-Forwarded-Proto"] = scheme
+    if remote:
+        out["X-Forwarded-For"] = remote
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Failure:
+    status: int
+    message: str
+    fix: str
+
+
+def describe_failure(origin: str, exc: BaseException, timeout: float) -> Failure:
+    """What went wrong talking to the upstream, in words, with the status nanodev answers."""
+    start = f"Start the Worker (e.g. wrangler dev) or correct --upstream {origin}"
+    if isinstance(exc, aiohttp.ClientSSLError | ssl.SSLError):
+        return Failure(
+            502,
+            f"TLS handshake with upstream {origin} failed: {exc}",
+            "Check the upstream's certificate and host name (a private CA: point SSL_CERT_FILE "
+            "at it before nanodev up)",
+        )
+    if isinstance(exc, aiohttp.ConnectionTimeoutError):
+        return Failure(504, f"upstream {origin} did not accept a connection in time", start)
+    if isinstance(exc, TimeoutError):
+        return Failure(
+            504,
+            f"upstream {origin} did not answer within {timeout:g} s",
+            "The Worker is stuck or slow; raise upstream_timeout if it is meant to be slow",
+        )
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        why = exc.os_error.strerror or str(exc.os_error) or type(exc.os_error).__name__
+        return Failure(502, f"cannot connect to upstream {origin}: {why}", start)
+    if isinstance(exc, aiohttp.ServerDisconnectedError):
+        return Failure(502, f"upstream {origin} closed the connection without answering", start)
+    if isinstance(exc, aiohttp.WSServerHandshakeError):
+        return Failure(
+            502, f"upstream {origin} sent an invalid WebSocket handshake ({exc.message})", start
+        )
+    if isinstance(exc, aiohttp.ClientPayloadError):
+        return Failure(502, f"upstream {origin} cut the response body off ({exc})", start)
+    if isinstance(exc, OSError):
+        return Failure(502, f"upstream {origin} reset the connection ({exc})", start)
+    return Failure(502, f"upstream {origin} failed: {type(exc).__name__}: {exc}", start)
+
+
+def sendable_close(code: int | None, fallback: int) -> int:
+    """A code that may travel in a close frame (1005/1006/1015 only describe a missing one)."""
+    if code is None:
+        return fallback
+    if code in (1000, 1001, 1002, 1003) or 1007 <= code <= 1014 or 3000 <= code <= 4999:
+        return code
+    return fallback
+
+
+@dataclass(frozen=True, slots=True)
+class End:
+    """How one direction of a relayed socket ended."""
+
+    code: int | None
+    reason: str = ""
+    clean: bool = True  # a close frame arrived (False: dropped, reset or garbage)
+    error: str = ""
+
+
+# -- one relayed socket -----------------------------------------------------------------------
+@dataclass(slots=True)
+class Link:
+    """What the records of one relayed socket share."""
+
+    recorder: Recorder
+    flow: int
+    room: str
+    secrets: tuple[str, ...]
+    preview: int
+    frames_in: int = 0
+    frames_out: int = 0
+
+    def frame(self, direction: str, opcode: str, size: int, text: str) -> None:
+        if direction == "in":
+            self.frames_in += 1
+        else:
+            self.frames_out += 1
+        truncated = len(text) > self.preview
+        shown = text[: self.preview] if truncated else text
+        if self.secrets or "nk_" in shown:
+            shown = redact_text(shown, self.secrets)
+        self.recorder.record(
+            Frame(self.flow, now(), direction, opcode, size, shown, truncated, self.room)  # type: ignore[arg-type]
+        )
+
+    def closed(self, code: int | None, reason: str, by: str) -> None:
+        self.recorder.record(
+            Closed(
+                self.flow,
+                now(),
+                code,
+                reason,
+                by,
+                close_meaning(code),
+                self.room,
+                self.frames_in,
+                self.frames_out,
+            )
+        )
+
+
+async def pump(src: WsEnd, dst: WsEnd, link: Link, direction: str) -> End:
+    """Copy frames until `src` ends. Each send waits for the socket to drain, and the next
+    frame is read only after it, so a slow reader slows the sender instead of growing memory."""
+    while True:
+        msg = await src.receive()
+        try:
+            if msg.type is WSMsgType.TEXT:
+                link.frame(direction, "text", len(msg.data), msg.data)
+                await dst.send_str(msg.data)
+                continue
+            if msg.type is WSMsgType.BINARY:
+                size = len(msg.data)
+                link.frame(direction, "binary", size, f"<{size} bytes of binary>")
+                await dst.send_bytes(msg.data)
+                continue
+        except (ConnectionError, RuntimeError) as exc:
+            return End(None, clean=False, error=f"the other side went away ({exc})")
+        if msg.type is WSMsgType.CLOSE:
+            return End(int(msg.data), str(msg.extra or ""))
+        if msg.type is WSMsgType.ERROR:
+            return End(None, clean=False, error=f"{type(msg.data).__name__}: {msg.data}")
+        return End(src.close_code, clean=False, error="the connection dropped (no close frame)")
+
+
+async def close_quietly(ws: WsEnd, code: int, reason: str = "") -> None:
+    with contextlib.suppress(ConnectionError, RuntimeError, asyncio.TimeoutError):
+        await ws.close(code=code, message=reason.encode()[:120])
+
+
+# -- the relay ----------------------------------------------------------------------------------
+class UpstreamRelay:
+    """Relays worker-bound requests to one fixed origin over a ClientSession the app owns."""
+
+    def __init__(
+        self,
+        origin: str,
+        session: aiohttp.ClientSession,
+        recorder: Recorder,
+        *,
+        timeout: float,
+        max_message_bytes: int,
+        preview: int = 4096,
+    ) -> None:
+        self.origin = normalize_origin(origin)
+        self.session = session
+        self.recorder = recorder
+        self.timeout = timeout
+        self.max_message_bytes = max_message_bytes
+        self.preview = preview
+        self.sockets: set[web.WebSocketResponse] = set()
+        self.stopping = False
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        flow = request[FLOW]
+        path_qs = upstream_path(request.rel_url.raw_path)
+        if request.rel_url.raw_query_string:
+            path_qs += "?" + request.rel_url.raw_query_string
+        target = target_url(self.origin, path_qs)
+        flow.secrets = extract_credentials(request.headers, request.query).secrets
+        shown = str(target.with_query(None)) + _shown_query(request.rel_url.raw_query_string)
+        self.recorder.record(
+            Rewritten(flow.flow, now(), path_qs, shown, "upstream", "--upstream: the real Worker")
+        )
+        if request.headers.get("Upgrade", "").lower() == "websocket":
+            return await self._relay_ws(request, target, flow)
+        return await self._forward_http(request, target, flow)
+
+    def failed(self, flow: FlowContext, exc: BaseException, status: int | None = None) -> Failure:
+        failure = describe_failure(self.origin, exc, self.timeout)
+        flow.cause, flow.fix = failure.message, failure.fix
+        self.recorder.record(UpstreamFailed(flow.flow, now(), self.origin, failure.message, status))
+        return failure
+
+    def _answer(self, flow: FlowContext, exc: BaseException) -> web.Response:
+        failure = self.failed(flow, exc)
+        return web.Response(
+            status=failure.status,
+            text=f"nanodev: {failure.message}\n{failure.fix}\n",
+            headers={"Cache-Control": "no-store"},
+        )
+
+    # -- HTTP ---------------------------------------------------------------------------------
+    async def _forward_http(
+        self, request: web.Request, target: URL, flow: FlowContext
+    ) -> web.StreamResponse:
+        headers = forward_headers(
+            request.headers,
+            host=request.host,
+            scheme=request.scheme,
+            remote=request.remote,
+            websocket=False,
+        )
+        body = request.content.iter_chunked(CHUNK) if request.body_exists else None
+        try:
+            upstream = await self.session.request(
+                request.method, target, headers=headers, data=body, allow_redirects=False
+            )
+        except FAILURES as exc:
+            return self._answer(flow, exc)
+        async with upstream:
+            length = upstream.content_length
+            if request.method != "HEAD" and length is not None and length <= INLINE_BODY:
+                try:
+                    raw = await upstream.read()
+                except FAILURES as exc:
+                    return self._answer(flow, exc)
+                out = downstream_headers(upstream.headers, self.origin)
+                out.popall("Content-Length", None)
+                return web.Response(
+                    status=upstream.status, reason=upstream.reason, body=raw, headers=out
+                )
+            return await self._stream(request, upstream, flow)
+
+    async def _stream(
+        self, request: web.Request, upstream: aiohttp.ClientResponse, flow: FlowContext
+    ) -> web.StreamResponse:
+        response = web.StreamResponse(
+            status=upstream.status,
+            reason=upstream.reason,
+            headers=downstream_headers(upstream.headers, self.origin),
+        )
+        await response.prepare(request)
+        try:
+            async for chunk in upstream.content.iter_chunked(CHUNK):
+                await response.write(chunk)
+        except FAILURES as exc:
+            self.failed(flow, exc, upstream.status)
+            return response  # the status line is sent; ending the body is all that is left
+        await response.write_eof()
+        return response
+
+    # -- WebSocket ----------------------------------------------------------------------------
+    async def _relay_ws(
+        self, request: web.Request, target: URL, flow: FlowContext
+    ) -> web.StreamResponse:
+        headers = forward_headers(
+            request.headers,
+            host=request.host,
+            scheme=request.scheme,
+            remote=request.remote,
+            websocket=True,
+        )
+        try:
+            up = await self.session.ws_connect(
+                target.with_scheme("wss" if target.scheme == "https" else "ws"),
+                headers=headers,
+                protocols=requested_protocols(request.headers),
+                timeout=aiohttp.ClientWSTimeout(ws_receive=None, ws_close=2.0),
+                max_msg_size=self.max_message_bytes,
+            )
+        except HandshakeRefused as refused:
+            return _refusal(refused, self.origin)
+        except FAILURES as exc:
+            return self._answer(flow, exc)
+        async with up:
+            return await self._accepted(request, up, flow)
+
+    async def _accepted(
+        self, request: web.Request, up: aiohttp.ClientWebSocketResponse, flow: FlowContext
+    ) -> web.WebSocketResponse:
+        down = web.WebSocketResponse(
+            protocols=(up.protocol,) if up.protocol else (),
+            max_msg_size=self.max_message_bytes,
+            compress=False,
+        )
+        await down.prepare(request)
+        room = raw_param(request.rel_url.raw_query_string, "room_id")[2]
+        link = Link(self.recorder, flow.flow, room, flow.secrets, self.preview)
+        elapsed = round((time.perf_counter() - flow.started) * 1000, 3)
+        self.recorder.record(Upgraded(flow.flow, now(), room, "", "upstream", elapsed))
+        self.sockets.add(down)
+        try:
+            await self._both_ways(down, up, link, flow)
+        finally:
+            self.sockets.discard(down)
+        return down
+
+    async def _both_ways(
+        self,
+        down: web.WebSocketResponse,
+        up: aiohttp.ClientWebSocketResponse,
+        link: Link,
+        flow: FlowContext,
+    ) -> None:
+        tasks = TaskSet("upstream-relay")
+        to_up = tasks.spawn(pump(down, up, link, "in"), "to-upstream")
+        to_down = tasks.spawn(pump(up, down, link, "out"), "to-client")
+        try:
+            await asyncio.wait((to_up, to_down), return_when=asyncio.FIRST_COMPLETED)
+        except asyncio.CancelledError:
+            # The server stops, or (with handler cancellation) the client's connection went
+            # away, possibly right after a close frame that still has to reach the upstream.
+            await self._settle(down, up, link, flow, to_up, to_down)
+            raise
+        finally:
+            await tasks.cancel_all()
+        await self._settle(down, up, link, flow, to_up, to_down)
+
+    async def _settle(
+        self,
+        down: web.WebSocketResponse,
+        up: aiohttp.ClientWebSocketResponse,
+        link: Link,
+        flow: FlowContext,
+        to_up: asyncio.Task[End],
+        to_down: asyncio.Task[End],
+    ) -> None:
+        """Finish the socket by whichever side ended first, closing the other to match."""
+        if _finished(to_up):
+            await self._client_ended(down, up, link, _result(to_up))
+        elif _finished(to_down):
+            await self._upstream_ended(down, up, link, _result(to_down), flow)
+        else:
+            await self._client_ended(down, up, link, End(down.close_code, clean=False))
+
+    async def _client_ended(
+        self, down: web.WebSocketResponse, up: aiohttp.ClientWebSocketResponse, link: Link, end: End
+    ) -> None:
+        by = "client" if end.clean else ("server" if self.stopping else "network")
+        code = end.code if end.clean else down.close_code
+        await close_quietly(up, sendable_close(code, WSCloseCode.GOING_AWAY), end.reason)
+        link.closed(code, end.reason or end.error, by)
+
+    async def _upstream_ended(
+        self,
+        down: web.WebSocketResponse,
+        up: aiohttp.ClientWebSocketResponse,
+        link: Link,
+        end: End,
+        flow: FlowContext,
+    ) -> None:
+        if end.clean:
+            code = sendable_close(end.code, WSCloseCode.OK)
+            await close_quietly(down, code, end.reason)
+            link.closed(end.code, end.reason, "upstream")
+            return
+        message = f"upstream {self.origin} broke the socket: {end.error}"
+        flow.cause = message
+        flow.fix = "See the Worker's own logs (wrangler tail) for why it dropped the socket"
+        self.recorder.record(UpstreamFailed(flow.flow, now(), self.origin, message, 101))
+        await close_quietly(down, WSCloseCode.INTERNAL_ERROR, message)
+        await close_quietly(up, WSCloseCode.INTERNAL_ERROR)
+        link.closed(WSCloseCode.INTERNAL_ERROR, message, "upstream")
+
+    async def close_all(self) -> None:
+        self.stopping = True
+        for ws in list(self.sockets):
+            await close_quietly(ws, WSCloseCode.GOING_AWAY, "Server shutdown")
+
+
+def _finished(task: asyncio.Task[End]) -> bool:
+    return task.done() and not task.cancelled()
+
+
+def _result(task: asyncio.Task[End]) -> End:
+    try:
+        return task.result()
+    except Exception as exc:  # a relay bug ends this socket only, with the cause recorded
+        return End(None, clean=False, error=f"{type(exc).__name__}: {exc}")
+
+
+def _refusal(refused: HandshakeRefused, origin: str) -> web.Response:
+    """The upstream's own answer to the upgrade (status, body, headers), passed on unchanged."""
+    headers = downstream_headers(refused.response_headers, origin)
+    headers.popall("Content-Length", None)
+    return web.Response(
+        status=refused.status, reason=refused.message or None, body=refused.body, headers=headers
+    )
+
+
+def _shown_query(raw_query: str) -> str:
+    return "?" + redact_query(raw_query) if raw_query else ""
+
+
+# -- lifetime -------------------------------------------------------------------------------------
+UPSTREAM: web.AppKey[UpstreamRelay] = web.AppKey("nanodev_upstream", UpstreamRelay)
+
+
+def install(app: web.Application) -> None:
+    """Own the relay for the app's lifetime (after the core, which it records through)."""
+    app.cleanup_ctx.append(_upstream_ctx)
+    app.on_shutdown.append(_close_sockets)
+
+
+async def _upstream_ctx(app: web.Application) -> AsyncIterator[None]:
+    core = app[CORE]
+    settings = core.settings
+    if not settings.upstream:
+        yield
+        return
+    # Built here, not at import: SSL_CERT_FILE / SSL_CERT_DIR are read now (a private CA).
+    session = client_session(
+        read_timeout=settings.upstream_timeout, ssl_context=ssl.create_default_context()
+    )
+    try:
+        app[UPSTREAM] = UpstreamRelay(
+            settings.upstream,
+            session,
+            core.recorder,
+            timeout=settings.upstream_timeout,
+            max_message_bytes=settings.max_message_bytes,
+            preview=settings.frame_preview_bytes,
+        )
+        yield
+    finally:
+        await session.close()
+
+
+async def _close_sockets(app: web.Application) -> None:
+    relay = app.get(UPSTREAM)
+    if relay is not None:
+        await relay.close_all()
