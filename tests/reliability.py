@@ -39,8 +39,14 @@ def report(figure: str, **values: Any) -> dict[str, Any]:
 class RawWS:
     """A minimal blocking WebSocket client that can send frames a real client never would."""
 
-    def __init__(self, port: int, target: str, headers: dict[str, str] | None = None) -> None:
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=5)
+    def __init__(
+        self, port: int, target: str, headers: dict[str, str] | None = None, rcvbuf: int = 0
+    ) -> None:
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        if rcvbuf:  # before connect, so the advertised window stays small
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+        self.sock.settimeout(5)
+        self.sock.connect(("127.0.0.1", port))
         key = base64.b64encode(os.urandom(16)).decode()
         lines = [
             f"GET {target} HTTP/1.1",

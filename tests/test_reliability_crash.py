@@ -8,7 +8,6 @@ import asyncio
 import random
 import signal
 import sqlite3
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 

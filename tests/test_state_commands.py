@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import signal
 import sqlite3
 import subprocess
 import sys
-import time
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -184,7 +184,7 @@ async def test_export_on_exit_survives_signals(
     assert proc.proc is not None
     for sig in signals:
         proc.proc.send_signal(sig)
-        time.sleep(0.05)
+        await asyncio.sleep(0.05)
     assert proc.stop(timeout=20) == 0, "".join(proc.output)
     assert "exported auth and 1 room(s)" in "".join(proc.output)
     fresh = tmp_path / "fresh"
