@@ -4,16 +4,24 @@ fault modes; every fault gives its documented status or close and an inspector r
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import hashlib
+import ipaddress
 import os
 import random
+import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
-from aiohttp import WSMsgType
+from aiohttp import WSMsgType, web
 from aiohttp.test_utils import TestServer
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 from nanodev.events import Closed, Frame, Responded, Rewritten, UpstreamFailed
 from nanodev.upstream import (
@@ -302,3 +310,91 @@ async def test_slow_reader_applies_back_pressure(make_nano: MakeNano, worker: Te
             msg = await ws.receive(timeout=10)
             assert len(msg.data) == size
     assert seen(worker).flood_sent == count
+
+
+# -- TLS --------------------------------------------------------------------------------------
+def self_signed(tmp: Path) -> tuple[Path, Path]:
+    """A certificate for localhost and 127.0.0.1, its own CA (cryptography package)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(hours=1))
+        .add_extension(
+            x509.SubjectAlternativeName(
+                [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+            ),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = tmp / "cert.pem", tmp / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_path, key_path
+
+
+@pytest.fixture
+async def tls_worker(tmp_path: Path) -> AsyncIterator[tuple[int, Path, list[str]]]:
+    cert, key = self_signed(tmp_path)
+    names: list[str] = []
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ctx.load_cert_chain(cert, key)
+    ctx.sni_callback = lambda sock, name, _: names.append(name or "") or None  # type: ignore[func-returns-value]
+    runner = web.AppRunner(make_app())
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port, ssl_context=ctx).start()
+    yield port, cert, names
+    await runner.cleanup()
+
+
+async def test_https_upstream_with_sni(
+    make_nano: MakeNano,
+    tls_worker: tuple[int, Path, list[str]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    port, cert, names = tls_worker
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # trust the stand-in's own CA
+    nano = await make_nano(upstream=f"https://localhost:{port}")
+    async with nano.session.get(nano.base + "/api/echo") as resp:
+        assert resp.status == 200
+        assert (await resp.json())["host"] == f"localhost:{port}"
+    async with nano.session.ws_connect(nano.ws_url(room_id="r")) as ws:
+        await ws.send_str("over tls")
+        assert (await ws.receive(timeout=5)).data == "over tls"
+    assert names and set(names) == {"localhost"}  # SNI carried the upstream's name
+
+
+async def test_untrusted_certificate_is_a_502_naming_tls(
+    make_nano: MakeNano,
+    tls_worker: tuple[int, Path, list[str]],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    port, _, _ = tls_worker
+    (tmp_path / "other").mkdir()
+    other, _ = self_signed(tmp_path / "other")
+    monkeypatch.setenv("SSL_CERT_FILE", str(other))  # trusts a different certificate
+    nano = await make_nano(upstream=f"https://localhost:{port}")
+    async with nano.session.get(nano.base + "/api/echo") as resp:
+        assert resp.status == 502
+        text = await resp.text()
+    assert "TLS handshake with upstream https://localhost:" in text
+    with pytest.raises(aiohttp.WSServerHandshakeError) as info:
+        await nano.session.ws_connect(nano.ws_url(room_id="r"))
+    assert info.value.status == 502
+    assert all("TLS" in e.error for e in events(nano, UpstreamFailed))
