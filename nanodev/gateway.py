@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Awaitable
 from urllib.parse import unquote
 
 from aiohttp import web
@@ -87,16 +88,18 @@ def _with_query(path: str, query: str) -> str:
     return f"{path}?{query}" if query else path
 
 
-async def _dispatch(
+def _dispatch(
     request: web.Request, core: Core, destination: str, path: str
-) -> web.StreamResponse:
+) -> Awaitable[web.StreamResponse]:
+    """Pick the hop and hand back its coroutine. Not itself a coroutine: a socket's handler
+    chain stays suspended for the socket's whole life, and every frame in it costs memory."""
     if destination == "worker":
         relay = request.app.get(UPSTREAM)  # --upstream: the real Worker answers instead
         if relay is not None:
-            return await relay.handle(request)
-        return await worker.handle(request, core, path)
+            return relay.handle(request)
+        return worker.handle(request, core, path)
     if core.frontend is not None:
-        return await core.frontend(request, core)
+        return core.frontend(request, core)
     raise web.HTTPNotFound(text="Not found")
 
 

@@ -120,7 +120,8 @@ def host_guard(extra_hosts: tuple[str, ...]) -> Middleware:
 
 async def add_resource_policy(request: web.Request, response: web.StreamResponse) -> None:
     """No other origin may embed nanodev's responses (scripts, images, frames)."""
-    response.headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
+    if response.status != 101:  # meaningless on an upgrade, and it costs every open socket
+        response.headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
 
 
 def install(app: web.Application, extra_hosts: tuple[str, ...]) -> None:

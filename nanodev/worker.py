@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+from collections.abc import Awaitable
 
 from aiohttp import web
 
@@ -46,22 +47,28 @@ def is_upgrade(request: web.Request) -> bool:
     return request.headers.get("Upgrade", "").lower() == "websocket"
 
 
-async def handle(request: web.Request, core: Core, path: str) -> web.StreamResponse:
-    """Answer one worker-bound request; `path` is the worker-side path after any rewrite."""
+def handle(request: web.Request, core: Core, path: str) -> Awaitable[web.StreamResponse]:
+    """Pick the Worker's answer for one request; `path` is the worker-side path after any
+    rewrite. Returns the hop's coroutine rather than awaiting it, so no frame of this
+    dispatcher stays alive for the lifetime of a socket."""
     # `/health?room_id=…` is the room's own health route (reference §3.3), reached with auth.
     if path == "/health" and request.method in ("GET", "HEAD") and "room_id" not in request.query:
-        return json_response(200, health_body(core))
+        return _answer(json_response(200, health_body(core)))
     route = core.worker_routes.get(path)
     if route is None:
         route = next((h for p, h in core.worker_prefixes.items() if path.startswith(p)), None)
     if route is not None:
-        return await route(request, core)
+        return route(request, core)
     upgrade = is_upgrade(request)
     if not is_backend_path(path, upgrade) or (path == "/" and not upgrade):
         if core.frontend is not None:
-            return await core.frontend(request, core)
-        return text_response(404, "Not found")
-    return await room_scoped(request, core, path, upgrade)
+            return core.frontend(request, core)
+        return _answer(text_response(404, "Not found"))
+    return room_scoped(request, core, path, upgrade)
+
+
+async def _answer(response: web.StreamResponse) -> web.StreamResponse:
+    return response
 
 
 async def room_scoped(
