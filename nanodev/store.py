@@ -120,13 +120,19 @@ class RoomStore:
         for version, statements in MIGRATIONS:
             if version <= current:
                 continue
-            with self.transaction():
-                for sql in statements:
-                    self.db.execute(sql)
-                self.db.execute(
-                    "INSERT INTO _migrations (version, applied_at) VALUES (?, datetime('now'))",
-                    (version,),
-                )
+            # executescript: one-off statements must not sit in the prepared-statement cache
+            # (compiled DDL costs kilobytes each, times every open room).
+            script = ";\n".join(
+                (*statements,
+                 f"INSERT INTO _migrations (version, applied_at) VALUES ({version}, "
+                 "datetime('now'))")
+            )
+            try:
+                self.db.executescript(f"BEGIN IMMEDIATE;\n{script};\nCOMMIT;")
+            except BaseException:
+                if self.db.in_transaction:
+                    self.db.execute("ROLLBACK")
+                raise
 
     def close(self) -> None:
         if self._reader is not None:
