@@ -123,9 +123,11 @@ class RoomStore:
             # executescript: one-off statements must not sit in the prepared-statement cache
             # (compiled DDL costs kilobytes each, times every open room).
             script = ";\n".join(
-                (*statements,
-                 f"INSERT INTO _migrations (version, applied_at) VALUES ({version}, "
-                 "datetime('now'))")
+                (
+                    *statements,
+                    f"INSERT INTO _migrations (version, applied_at) VALUES ({version}, "
+                    "datetime('now'))",
+                )
             )
             try:
                 self.db.executescript(f"BEGIN IMMEDIATE;\n{script};\nCOMMIT;")
