@@ -35,7 +35,6 @@ class FlowContext:
     cause: str = ""
     fix: str = ""
     secrets: tuple[str, ...] = ()
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(slots=True)

@@ -70,7 +70,10 @@ async def front_door(request: web.Request) -> web.StreamResponse:
         )
     )
     try:
-        response = await _dispatch(request, core, decided.destination, unquote(decided.path))
+        hop = _dispatch(request, core, decided.destination, unquote(decided.path))
+        # For a socket this frame lives as long as the socket: keep only what is used below.
+        del decided, shown_query, listener, upgrade
+        response = await hop
     except web.HTTPException as exc:
         _record_response(core, flow, exc)
         raise

@@ -96,9 +96,10 @@ async def room_scoped(
         return text_response(result.status, result.body, fix=result.fix)
     user_id = result.user_id or "anonymous"
     if upgrade:
-        return await serve_socket(
-            request, core, room_id, user_id, result.source or "", _credential(result)
-        )
+        source, credential = result.source or "", _credential(result)
+        # This frame stays suspended for the socket's whole life: drop what it no longer needs.
+        del checked, creds, result, owner
+        return await serve_socket(request, core, room_id, user_id, source, credential)
     if path == "/connect":
         flow.cause = "/connect needs a WebSocket upgrade"
         flow.fix = "Open it with new WebSocket(...), or send Upgrade: websocket"
