@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import WSCloseCode, web
 from aiohttp.base_protocol import BaseProtocol
 
-from .events import Frame, now
+from .events import Frame
 from .redaction import redact_text
 
 if TYPE_CHECKING:
@@ -84,13 +85,20 @@ class Connection:
         self.protocol: BaseProtocol | None = None
 
     def record_frame(self, direction: str, text: str, opcode: str = "text") -> None:
+        recorder = self.recorder
+        if not recorder.wants_frames:
+            return
         size = len(text)
         truncated = size > self.preview
         shown = text[: self.preview] if truncated else text
-        if self.secrets or "nk_" in shown:
+        if direction == "in":
             shown = redact_text(shown, self.secrets)
-        self.recorder.record(
-            Frame(self.flow, now(), direction, opcode, size, shown, truncated, self.room_id)  # type: ignore[arg-type]
+        elif "nk_" in shown or (self.secrets and _holds_any(shown, self.secrets)):
+            # Frames out are the room's own encodings: only a known credential or a
+            # key-shaped value can be in them, so the JSON field scan is skipped.
+            shown = redact_text(shown, self.secrets)
+        recorder.record(
+            Frame(self.flow, time.time(), direction, opcode, size, shown, truncated, self.room_id)  # type: ignore[arg-type]
         )
 
     async def send(self, text: str) -> bool:
@@ -132,3 +140,10 @@ class Connection:
         self.close_reason = reason
         with contextlib.suppress(ConnectionError, RuntimeError):
             await self.ws.close(code=code, message=reason.encode()[:120])
+
+
+def _holds_any(text: str, secrets: tuple[str, ...]) -> bool:
+    for secret in secrets:  # noqa: SIM110 - a plain loop is cheaper than any(<generator>)
+        if secret in text:
+            return True
+    return False

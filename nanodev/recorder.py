@@ -81,9 +81,15 @@ class Recorder:
         self._listeners.append(listener)
         return lambda: self._listeners.remove(listener) if listener in self._listeners else None
 
+    @property
+    def wants_frames(self) -> bool:
+        """False when recording is off: hops then skip building frame records at all."""
+        return self.store_enabled
+
     def record(self, event: Event) -> None:
         """Store, index and publish one event. O(1); never raises into the caller."""
-        if not self.store_enabled and isinstance(event, Frame):
+        if type(event) is Frame:
+            self._record_frame(event)
             return
         seq = next(self._seq)
         self.last_seq = seq
@@ -93,6 +99,28 @@ class Recorder:
             self.events.append((seq, event))
             if event.flow:
                 self._fold(seq, event)
+        for listener in self._listeners:
+            try:
+                listener(seq, event)
+            except Exception:  # a broken viewer must never break the request path
+                continue
+
+    def _record_frame(self, event: Frame) -> None:
+        """`record` for the one event that comes with every message, kept short."""
+        if not self.store_enabled:
+            return
+        seq = next(self._seq)
+        self.last_seq = seq
+        if len(self.events) == self.capacity:
+            self.dropped += 1
+        self.events.append((seq, event))
+        flow = self.flows.get(event.flow)
+        if flow is not None:
+            flow.last_seq = seq
+            if event.direction == "in":
+                flow.frames_in += 1
+            else:
+                flow.frames_out += 1
         for listener in self._listeners:
             try:
                 listener(seq, event)
