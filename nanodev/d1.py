@@ -92,13 +92,18 @@ class AuthDB:
         self.path = path
 
     async def migrate(self) -> None:
-        await self.conn.executescript(SCHEMA)
+        # Tables first, then missing columns, then indexes: an index on a column that an
+        # older database lacks (api_keys.expires_at) must wait for the column.
+        tables = [s for s in SCHEMA.split(";") if "CREATE TABLE" in s]
+        indexes = [s for s in SCHEMA.split(";") if "CREATE INDEX" in s]
+        await self.conn.executescript(";".join(tables))
         for table, column, decl in COLUMN_UPGRADES:
             cols = {
                 row[1] async for row in await self.conn.execute(f'PRAGMA table_info("{table}")')
             }
             if column not in cols:
                 await self.conn.execute(f'ALTER TABLE "{table}" ADD COLUMN {column} {decl}')
+        await self.conn.executescript(";".join(indexes))
         await self.conn.commit()
 
     # -- keys -------------------------------------------------------------------------------
