@@ -22,7 +22,7 @@ def test_durations(text: str, seconds: int) -> None:
 
 @pytest.mark.parametrize("text", ["", "soon", "7y", "-1d", "d7", "1 day"])
 def test_bad_durations_name_the_accepted_forms(text: str) -> None:
-    with pytest.raises(ValueError, match="use e.g. 90s, 15m, 12h, 7d or 2w"):
+    with pytest.raises(ValueError, match=r"use e\.g\. 90s, 15m, 12h, 7d or 2w"):
         parse_duration(text)
 
 
