@@ -7,25 +7,23 @@ an absolute-form request-target or `X-Forwarded-Host` can never point it elsewhe
 is recorded as emulated traffic is: the upstream's status and body, frames both ways, close
 codes in both directions. A refused, slow, reset or TLS-broken upstream becomes a 502/504 (or
 close 1011 on an open socket) naming the upstream and the failure, and only that request ends.
+This module makes the connections and relays HTTP; `upstream_ws` relays an accepted socket.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import ssl
-import time
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 
 import aiohttp
-from aiohttp import WSCloseCode, WSMsgType, web
+from aiohttp import web
 from multidict import CIMultiDict
 from yarl import URL
 
 from .auth import extract_credentials
 from .core import CORE, FLOW, FlowContext
-from .events import Closed, Frame, Rewritten, Upgraded, UpstreamFailed, close_meaning, now
+from .events import Rewritten, UpstreamFailed, now
 from .proxy import (
     WS_HANDSHAKE,
     downstream_headers,
@@ -35,17 +33,16 @@ from .proxy import (
     target_url,
 )
 from .recorder import Recorder
-from .redaction import redact_query, redact_text
+from .redaction import redact_query
 from .rewrite import WS_PREFIX
 from .roomids import raw_param
-from .tasks import TaskSet
+from .upstream_ws import Link, SocketRelay
 from .wsclient import HandshakeRefused, client_session
 
 CHUNK = 64 * 1024
 INLINE_BODY = 256 * 1024  # responses up to this size are read whole, so the inspector shows them
 FORWARDED = ("Host", "X-Forwarded-Host", "X-Forwarded-Proto", "X-Forwarded-For", "Forwarded")
 FAILURES = (aiohttp.ClientError, TimeoutError, OSError)
-WsEnd = web.WebSocketResponse | aiohttp.ClientWebSocketResponse
 
 
 # -- pure decisions -------------------------------------------------------------------------
@@ -121,96 +118,6 @@ def describe_failure(origin: str, exc: BaseException, timeout: float) -> Failure
     return Failure(502, f"upstream {origin} failed: {type(exc).__name__}: {exc}", start)
 
 
-def sendable_close(code: int | None, fallback: int) -> int:
-    """A code that may travel in a close frame (1005/1006/1015 only describe a missing one)."""
-    if code is None:
-        return fallback
-    if code in (1000, 1001, 1002, 1003) or 1007 <= code <= 1014 or 3000 <= code <= 4999:
-        return code
-    return fallback
-
-
-@dataclass(frozen=True, slots=True)
-class End:
-    """How one direction of a relayed socket ended."""
-
-    code: int | None
-    reason: str = ""
-    clean: bool = True  # a close frame arrived (False: dropped, reset or garbage)
-    error: str = ""
-
-
-# -- one relayed socket -----------------------------------------------------------------------
-@dataclass(slots=True)
-class Link:
-    """What the records of one relayed socket share."""
-
-    recorder: Recorder
-    flow: int
-    room: str
-    secrets: tuple[str, ...]
-    preview: int
-    frames_in: int = 0
-    frames_out: int = 0
-
-    def frame(self, direction: str, opcode: str, size: int, text: str) -> None:
-        if direction == "in":
-            self.frames_in += 1
-        else:
-            self.frames_out += 1
-        truncated = len(text) > self.preview
-        shown = text[: self.preview] if truncated else text
-        if self.secrets or "nk_" in shown:
-            shown = redact_text(shown, self.secrets)
-        self.recorder.record(
-            Frame(self.flow, now(), direction, opcode, size, shown, truncated, self.room)  # type: ignore[arg-type]
-        )
-
-    def closed(self, code: int | None, reason: str, by: str) -> None:
-        self.recorder.record(
-            Closed(
-                self.flow,
-                now(),
-                code,
-                reason,
-                by,
-                close_meaning(code),
-                self.room,
-                self.frames_in,
-                self.frames_out,
-            )
-        )
-
-
-async def pump(src: WsEnd, dst: WsEnd, link: Link, direction: str) -> End:
-    """Copy frames until `src` ends. Each send waits for the socket to drain, and the next
-    frame is read only after it, so a slow reader slows the sender instead of growing memory."""
-    while True:
-        msg = await src.receive()
-        try:
-            if msg.type is WSMsgType.TEXT:
-                link.frame(direction, "text", len(msg.data), msg.data)
-                await dst.send_str(msg.data)
-                continue
-            if msg.type is WSMsgType.BINARY:
-                size = len(msg.data)
-                link.frame(direction, "binary", size, f"<{size} bytes of binary>")
-                await dst.send_bytes(msg.data)
-                continue
-        except (ConnectionError, RuntimeError) as exc:
-            return End(None, clean=False, error=f"the other side went away ({exc})")
-        if msg.type is WSMsgType.CLOSE:
-            return End(int(msg.data), str(msg.extra or ""))
-        if msg.type is WSMsgType.ERROR:
-            return End(None, clean=False, error=f"{type(msg.data).__name__}: {msg.data}")
-        return End(src.close_code, clean=False, error="the connection dropped (no close frame)")
-
-
-async def close_quietly(ws: WsEnd, code: int, reason: str = "") -> None:
-    with contextlib.suppress(ConnectionError, RuntimeError, asyncio.TimeoutError):
-        await ws.close(code=code, message=reason.encode()[:120])
-
-
 # -- the relay ----------------------------------------------------------------------------------
 class UpstreamRelay:
     """Relays worker-bound requests to one fixed origin over a ClientSession the app owns."""
@@ -231,8 +138,7 @@ class UpstreamRelay:
         self.timeout = timeout
         self.max_message_bytes = max_message_bytes
         self.preview = preview
-        self.sockets: set[web.WebSocketResponse] = set()
-        self.stopping = False
+        self.ws = SocketRelay(self.origin, recorder, max_message_bytes=max_message_bytes)
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         flow = request[FLOW]
@@ -331,116 +237,19 @@ class UpstreamRelay:
                 protocols=requested_protocols(request.headers),
                 timeout=aiohttp.ClientWSTimeout(ws_receive=None, ws_close=2.0),
                 max_msg_size=self.max_message_bytes,
+                compress=0,  # no permessage-deflate on this leg either
             )
         except HandshakeRefused as refused:
             return _refusal(refused, self.origin)
         except FAILURES as exc:
             return self._answer(flow, exc)
-        async with up:
-            return await self._accepted(request, up, flow)
-
-    async def _accepted(
-        self, request: web.Request, up: aiohttp.ClientWebSocketResponse, flow: FlowContext
-    ) -> web.WebSocketResponse:
-        down = web.WebSocketResponse(
-            protocols=(up.protocol,) if up.protocol else (),
-            max_msg_size=self.max_message_bytes,
-            compress=False,
-        )
-        await down.prepare(request)
         room = raw_param(request.rel_url.raw_query_string, "room_id")[2]
         link = Link(self.recorder, flow.flow, room, flow.secrets, self.preview)
-        elapsed = round((time.perf_counter() - flow.started) * 1000, 3)
-        self.recorder.record(Upgraded(flow.flow, now(), room, "", "upstream", elapsed))
-        self.sockets.add(down)
-        try:
-            await self._both_ways(down, up, link, flow)
-        finally:
-            self.sockets.discard(down)
-        return down
-
-    async def _both_ways(
-        self,
-        down: web.WebSocketResponse,
-        up: aiohttp.ClientWebSocketResponse,
-        link: Link,
-        flow: FlowContext,
-    ) -> None:
-        tasks = TaskSet("upstream-relay")
-        to_up = tasks.spawn(pump(down, up, link, "in"), "to-upstream")
-        to_down = tasks.spawn(pump(up, down, link, "out"), "to-client")
-        try:
-            await asyncio.wait((to_up, to_down), return_when=asyncio.FIRST_COMPLETED)
-        except asyncio.CancelledError:
-            # The server stops, or (with handler cancellation) the client's connection went
-            # away, possibly right after a close frame that still has to reach the upstream.
-            await self._settle(down, up, link, flow, to_up, to_down)
-            raise
-        finally:
-            await tasks.cancel_all()
-        await self._settle(down, up, link, flow, to_up, to_down)
-
-    async def _settle(
-        self,
-        down: web.WebSocketResponse,
-        up: aiohttp.ClientWebSocketResponse,
-        link: Link,
-        flow: FlowContext,
-        to_up: asyncio.Task[End],
-        to_down: asyncio.Task[End],
-    ) -> None:
-        """Finish the socket by whichever side ended first, closing the other to match."""
-        if _finished(to_up):
-            await self._client_ended(down, up, link, _result(to_up))
-        elif _finished(to_down):
-            await self._upstream_ended(down, up, link, _result(to_down), flow)
-        else:
-            await self._client_ended(down, up, link, End(down.close_code, clean=False))
-
-    async def _client_ended(
-        self, down: web.WebSocketResponse, up: aiohttp.ClientWebSocketResponse, link: Link, end: End
-    ) -> None:
-        by = "client" if end.clean else ("server" if self.stopping else "network")
-        code = end.code if end.clean else down.close_code
-        await close_quietly(up, sendable_close(code, WSCloseCode.GOING_AWAY), end.reason)
-        link.closed(code, end.reason or end.error, by)
-
-    async def _upstream_ended(
-        self,
-        down: web.WebSocketResponse,
-        up: aiohttp.ClientWebSocketResponse,
-        link: Link,
-        end: End,
-        flow: FlowContext,
-    ) -> None:
-        if end.clean:
-            code = sendable_close(end.code, WSCloseCode.OK)
-            await close_quietly(down, code, end.reason)
-            link.closed(end.code, end.reason, "upstream")
-            return
-        message = f"upstream {self.origin} broke the socket: {end.error}"
-        flow.cause = message
-        flow.fix = "See the Worker's own logs (wrangler tail) for why it dropped the socket"
-        self.recorder.record(UpstreamFailed(flow.flow, now(), self.origin, message, 101))
-        await close_quietly(down, WSCloseCode.INTERNAL_ERROR, message)
-        await close_quietly(up, WSCloseCode.INTERNAL_ERROR)
-        link.closed(WSCloseCode.INTERNAL_ERROR, message, "upstream")
+        async with up:
+            return await self.ws.accept(request, up, flow, link)
 
     async def close_all(self) -> None:
-        self.stopping = True
-        for ws in list(self.sockets):
-            await close_quietly(ws, WSCloseCode.GOING_AWAY, "Server shutdown")
-
-
-def _finished(task: asyncio.Task[End]) -> bool:
-    return task.done() and not task.cancelled()
-
-
-def _result(task: asyncio.Task[End]) -> End:
-    try:
-        return task.result()
-    except Exception as exc:  # a relay bug ends this socket only, with the cause recorded
-        return End(None, clean=False, error=f"{type(exc).__name__}: {exc}")
+        await self.ws.close_all()
 
 
 def _refusal(refused: HandshakeRefused, origin: str) -> web.Response:

@@ -24,12 +24,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from nanodev.events import Closed, Frame, Responded, Rewritten, UpstreamFailed
-from nanodev.upstream import (
-    describe_failure,
-    forward_headers,
-    sendable_close,
-    upstream_path,
-)
+from nanodev.upstream import describe_failure, forward_headers, upstream_path
+from nanodev.upstream_ws import sendable_close
 from tests.conftest import Nano, free_port, wait_for
 from tests.fake_worker import SEEN, Seen, make_app
 
