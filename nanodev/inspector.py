@@ -35,6 +35,7 @@ CSP = (
 ASSETS = {
     "inspector.js": "application/javascript",
     "inspector.css": "text/css",
+    "favicon.svg": "image/svg+xml",
 }
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 

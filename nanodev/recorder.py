@@ -183,7 +183,12 @@ def _fold_response(flow: FlowSummary, event: Event) -> None:
     flow.status, flow.duration_ms = event.status, event.duration_ms
     if event.cause:
         flow.cause, flow.fix = event.cause, event.fix
-    if event.status >= 400 and flow.outcome == "none":
+    # A refused handshake, or an auth status, is a refusal; a page's 404 is just a 404.
+    if (
+        event.status >= 400
+        and flow.outcome == "none"
+        and (flow.upgrade or event.status in (401, 403))
+    ):
         flow.outcome = "error" if event.status >= 500 else "refused"
 
 

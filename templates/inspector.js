@@ -78,6 +78,8 @@
       el('td', 'user', show(f.user_id)), el('td', 'status', status),
       el('td', null, f.duration_ms === null ? '—' : f.duration_ms.toFixed(1)),
       el('td', 'outcome', f.outcome), el('td', 'why', f.explanation.cause));
+    tr.children[2].title = tr.children[2].textContent;  // the full path on hover
+    tr.children[8].title = tr.children[8].textContent;
     tr.dataset.flow = String(f.id);
     if (f.id === state.selected) tr.classList.add('selected');
     tr.addEventListener('click', () => select(f.id));

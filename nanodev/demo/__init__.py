@@ -21,7 +21,7 @@ from ..seeding import ensure_user, ws_url
 
 PREFIX = "/__nanodev/demo"
 HERE = Path(__file__).parent
-ASSETS = {"demo.js": "text/javascript", "demo.css": "text/css"}
+ASSETS = {"demo.js": "text/javascript", "demo.css": "text/css", "favicon.svg": "image/svg+xml"}
 DEMO_EMAIL = "demo@nanodev.local"
 DEMO_KEY_NAME = "nanodev demo"
 DEMO_ROOM = "nanodev-demo"
