@@ -134,7 +134,8 @@ class SocketRelay:
         self.origin = origin
         self.recorder = recorder
         self.max_message_bytes = max_message_bytes
-        self.sockets: set[web.WebSocketResponse] = set()
+        # Each open client socket and its upstream leg, closed together when the server stops.
+        self.sockets: dict[web.WebSocketResponse, aiohttp.ClientWebSocketResponse] = {}
         self.stopping = False
 
     async def accept(
@@ -153,11 +154,11 @@ class SocketRelay:
         await down.prepare(request)
         elapsed = round((time.perf_counter() - flow.started) * 1000, 3)
         self.recorder.record(Upgraded(flow.flow, now(), link.room, "", "upstream", elapsed))
-        self.sockets.add(down)
+        self.sockets[down] = up
         try:
             await self._both_ways(down, up, link, flow)
         finally:
-            self.sockets.discard(down)
+            del self.sockets[down]
         return down
 
     async def _both_ways(
