@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import struct
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -22,12 +23,16 @@ if TYPE_CHECKING:
     from .recorder import Recorder
 
 SEND_TIMEOUT_S = 2.0
+# asyncio pauses a transport holding more than 64 KiB (its default high-water mark); a frame
+# header adds up to 10 bytes, and frames are ASCII JSON, so len(text) is their size.
+PAUSE_AT = 64 * 1024 - 10
 
 
 class Connection:
     __slots__ = (
         "attachment",
         "close_by",
+        "close_code",
         "close_reason",
         "closed",
         "credential",
@@ -79,6 +84,7 @@ class Connection:
         self.frames_out = 0
         self.closed = False
         self.close_by = ""
+        self.close_code: int | None = None
         self.close_reason = ""
         # ("key", key id) or ("session", token): re-checked while the socket is open.
         self.credential: tuple[str, str] | None = None
@@ -105,15 +111,17 @@ class Connection:
         """Send one text frame; False when the socket is gone or was closed as too slow."""
         if self.closed or self.ws.closed:
             return False
-        if self._buffered() + len(text) > self.max_buffer:
+        pending = self._buffered() + len(text)
+        if pending > self.max_buffer:
             await self.close(WSCloseCode.TRY_AGAIN_LATER, "client too slow: send buffer full")
             return False
         self.frames_out += 1
         self.record_frame("out", text)
         try:
-            if self.protocol is not None and self.protocol.writing_paused:
-                # Only a paused transport can make send_str wait; bound that wait so one
-                # client that stopped reading cannot stall its whole room.
+            if pending > PAUSE_AT or (self.protocol is not None and self.protocol.writing_paused):
+                # Only a paused transport can make send_str wait, and this very write may be
+                # the one that pauses it; bound that wait so one client that stopped reading
+                # cannot stall its whole room.
                 async with asyncio.timeout(SEND_TIMEOUT_S):
                     await self.ws.send_str(text)
             else:
@@ -137,9 +145,29 @@ class Connection:
             return
         self.closed = True
         self.close_by = "server"
+        self.close_code = code
         self.close_reason = reason
+        if code == WSCloseCode.TRY_AGAIN_LATER or (
+            self.protocol is not None and self.protocol.writing_paused
+        ):
+            self._drop(code, reason)
+            return
         with contextlib.suppress(ConnectionError, RuntimeError):
             await self.ws.close(code=code, message=reason.encode()[:120])
+
+    def _drop(self, code: int, reason: str) -> None:
+        """Close a socket whose client stopped reading without waiting for it. aiohttp's close
+        first drains the send buffer, i.e. waits on this client forever, and after a timed-out
+        send its drain waiter is a cancelled future that would cancel the caller (the task of
+        whichever socket's frame caused the broadcast). The close frame goes behind the unsent
+        data; a client that still has not read it after SEND_TIMEOUT_S is cut off."""
+        transport = self.transport
+        if not isinstance(transport, asyncio.Transport) or transport.is_closing():
+            return
+        payload = struct.pack("!H", code) + reason.encode()[:120]
+        transport.write(struct.pack("!BB", 0x88, len(payload)) + payload)
+        transport.close()
+        asyncio.get_running_loop().call_later(SEND_TIMEOUT_S, transport.abort)
 
 
 def _holds_any(text: str, secrets: tuple[str, ...]) -> bool:

@@ -62,9 +62,9 @@ async def serve_socket(
         if room.hibernated:  # leave the live room, or the sleeping one without waking it
             room = core.rooms.rooms.get(room.id, room)
         room.leave(conn)
-        if conn.close_by == "server":
-            by, reason = "server", conn.close_reason or reason
         code = ws.close_code
+        if conn.close_by == "server":  # aiohttp reports 1000 once its reader saw the end
+            by, reason, code = "server", conn.close_reason or reason, conn.close_code
         core.recorder.record(
             Closed(
                 flow.flow,
