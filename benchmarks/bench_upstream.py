@@ -102,17 +102,24 @@ def render(result: dict[str, Any], quick: bool) -> str:
             f"| ping round trip p50 vs direct | {ratio:.2f}× | ≤ {TARGET_RATIO}× | "
             f"{'yes' if ratio <= TARGET_RATIO else '**no**'} |",
             "",
-            f"The relay adds {relayed - direct:.3f} ms per round trip at p50. A TCP forwarder "
-            "that only copies bytes (`benchmarks/tcp_forward.py`: no WebSocket parsing, no "
-            f"recording, no task per message) adds {floor - direct:.3f} ms "
-            f"({floor / direct:.2f}× direct) in the same run: that is the price of one more "
-            "process hop on loopback (two more reads, two more writes and two more wake-ups "
-            f"per round trip), and nanodev's own share is the remaining {relayed - floor:.3f} "
-            "ms: parsing, recording and re-framing each message both ways. The stand-in "
-            "upstream does almost nothing per ping, so the hop weighs as much as the whole "
-            "direct path; against `wrangler dev` or a deployment, whose own round trip is "
-            "larger, the same absolute cost is a smaller share.",
+            explain(direct, relayed, floor),
         ]
+    )
+
+
+def explain(direct: float, relayed: float, floor: float) -> str:
+    """Where the added time goes: the hop itself (the forwarder's figure) and nanodev's share."""
+    return (
+        f"The relay adds {relayed - direct:.3f} ms per round trip at p50. A TCP forwarder "
+        "that only copies bytes (`benchmarks/tcp_forward.py`: no WebSocket parsing, no "
+        f"recording, no task per message) adds {floor - direct:.3f} ms "
+        f"({floor / direct:.2f}× direct) in the same run: that is the price of one more "
+        "process hop on loopback (two more reads, two more writes and two more wake-ups "
+        f"per round trip), and nanodev's own share is the remaining {relayed - floor:.3f} "
+        "ms: parsing, recording and re-framing each message both ways. The stand-in "
+        "upstream does almost nothing per ping, so the hop weighs as much as the whole "
+        "direct path; against `wrangler dev` or a deployment, whose own round trip is "
+        "larger, the same absolute cost is a smaller share."
     )
 
 
