@@ -32,12 +32,25 @@ async def socket(request: web.Request) -> web.WebSocketResponse:
         elif action == "rpc":  # a write: broadcast the row, then acknowledge
             payload = data.get("payload") or {}
             table = payload.get("table", "")
-            frame = json.dumps({"event": "update", "table": table, "action": "added",
-                                "row": (payload.get("rows") or [{}])[0]})
+            frame = json.dumps(
+                {
+                    "event": "update",
+                    "table": table,
+                    "action": "added",
+                    "row": (payload.get("rows") or [{}])[0],
+                }
+            )
             for peer in list(subs.get(table, ())):
                 await peer.send_str(frame)
-            await ws.send_str(json.dumps({"type": "mutation_success", "action": "batchInsert",
-                                          "requestId": data.get("requestId")}))
+            await ws.send_str(
+                json.dumps(
+                    {
+                        "type": "mutation_success",
+                        "action": "batchInsert",
+                        "requestId": data.get("requestId"),
+                    }
+                )
+            )
     for peers in subs.values():
         peers.discard(ws)
     return ws

@@ -52,28 +52,61 @@ def run_one(start: Any, size: dict[str, int]) -> dict[str, Any]:
         server.stop()
 
 
-def checks(nano: dict[str, Any], bare: dict[str, Any], idle_n: int) -> list[tuple[str, str, str,
-                                                                                    bool]]:
+def checks(
+    nano: dict[str, Any], bare: dict[str, Any], idle_n: int
+) -> list[tuple[str, str, str, bool]]:
     rtt_ratio = nano["rtt_ms"]["p50"] / bare["rtt_ms"]["p50"]
     idle = nano["idle"]
     return [
-        ("spawn → first handshake", f"{nano['first_handshake_ms']:.0f} ms", "≤ 500 ms",
-         nano["first_handshake_ms"] <= 500),
-        ("handshake p50", f"{nano['handshake_ms']['p50']:.2f} ms", "≤ 1.5 ms",
-         nano["handshake_ms"]["p50"] <= 1.5),
+        (
+            "spawn → first handshake",
+            f"{nano['first_handshake_ms']:.0f} ms",
+            "≤ 500 ms",
+            nano["first_handshake_ms"] <= 500,
+        ),
+        (
+            "handshake p50",
+            f"{nano['handshake_ms']['p50']:.2f} ms",
+            "≤ 1.5 ms",
+            nano["handshake_ms"]["p50"] <= 1.5,
+        ),
         ("ping round trip p50 vs bare", f"{rtt_ratio:.2f}×", "≤ 1.5×", rtt_ratio <= 1.5),
-        ("pipelined (64 in flight)", f"{nano['pipelined_msg_s']:,} msg/s", "≥ 50,000 msg/s",
-         nano["pipelined_msg_s"] >= 50_000),
-        ("fan-out p50, 100 subscribers", f"{nano['fanout_100_ms']['p50']:.2f} ms", "≤ 2.5 ms",
-         nano["fanout_100_ms"]["p50"] <= 2.5),
-        ("fan-out p50, 500 subscribers", f"{nano['fanout_500_ms']['p50']:.2f} ms", "≤ 11 ms",
-         nano["fanout_500_ms"]["p50"] <= 11),
-        (f"{idle_n:,} idle sockets held", f"{idle['dropped']} dropped", "0 dropped",
-         idle["dropped"] == 0),
-        ("descriptors per socket", f"{idle['fds_per_socket']:.2f}", "1", idle["fds_per_socket"]
-         <= 1.01),
-        ("RSS per socket", f"{idle['rss_per_socket_kb']:.1f} KB", "≤ 20 KB",
-         idle["rss_per_socket_kb"] <= 20),
+        (
+            "pipelined (64 in flight)",
+            f"{nano['pipelined_msg_s']:,} msg/s",
+            "≥ 50,000 msg/s",
+            nano["pipelined_msg_s"] >= 50_000,
+        ),
+        (
+            "fan-out p50, 100 subscribers",
+            f"{nano['fanout_100_ms']['p50']:.2f} ms",
+            "≤ 2.5 ms",
+            nano["fanout_100_ms"]["p50"] <= 2.5,
+        ),
+        (
+            "fan-out p50, 500 subscribers",
+            f"{nano['fanout_500_ms']['p50']:.2f} ms",
+            "≤ 11 ms",
+            nano["fanout_500_ms"]["p50"] <= 11,
+        ),
+        (
+            f"{idle_n:,} idle sockets held",
+            f"{idle['dropped']} dropped",
+            "0 dropped",
+            idle["dropped"] == 0,
+        ),
+        (
+            "descriptors per socket",
+            f"{idle['fds_per_socket']:.2f}",
+            "1",
+            idle["fds_per_socket"] <= 1.01,
+        ),
+        (
+            "RSS per socket",
+            f"{idle['rss_per_socket_kb']:.1f} KB",
+            "≤ 20 KB",
+            idle["rss_per_socket_kb"] <= 20,
+        ),
     ]
 
 
@@ -104,7 +137,8 @@ def render(nano: dict[str, Any], bare: dict[str, Any], idle_n: int, quick: bool)
         f"{bare['idle']['dropped']} | |",
         f"| … RSS per socket | {nano['idle']['rss_per_socket_kb']:.1f} KB | "
         f"{bare['idle']['rss_per_socket_kb']:.1f} KB | "
-        f"{nano['idle']['rss_per_socket_kb'] / max(bare['idle']['rss_per_socket_kb'], 0.01):.2f}× |",
+        f"{nano['idle']['rss_per_socket_kb'] / max(bare['idle']['rss_per_socket_kb'], 0.01):.2f}"
+        "× |",
         f"| … descriptors per socket | {nano['idle']['fds_per_socket']:.2f} | "
         f"{bare['idle']['fds_per_socket']:.2f} | |",
         f"| … server RSS while held | {nano['idle']['rss_mb']:.0f} MB | "
@@ -123,9 +157,11 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="CI size")
     parser.add_argument("--no-doc", action="store_true", help="do not touch docs/performance.md")
     args = parser.parse_args()
-    size = (dict(handshakes=100, pings=500, pipelined=10_000, rounds=10, idle=1000, hold=2)
-            if args.quick else
-            dict(handshakes=400, pings=3000, pipelined=60_000, rounds=40, idle=10_000, hold=10))
+    size = (
+        dict(handshakes=100, pings=500, pipelined=10_000, rounds=10, idle=1000, hold=2)
+        if args.quick
+        else dict(handshakes=400, pings=3000, pipelined=60_000, rounds=40, idle=10_000, hold=10)
+    )
     bare = run_one(start_bare, size)
     nano = run_one(start_nanodev, size)
     result = {"env": environment(), "size": size, "nanodev": nano, "bare": bare}

@@ -37,7 +37,7 @@ def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     if not ordered:
         return float("nan")
-    index = min(int(round(q / 100 * (len(ordered) - 1))), len(ordered) - 1)
+    index = min(round(q / 100 * (len(ordered) - 1)), len(ordered) - 1)
     return ordered[index]
 
 
@@ -74,9 +74,23 @@ class Server:
 def seed_key(state_dir: Path, key: str = "nk_bench_key") -> str:
     """Create the benchmark key directly in the state directory (no server needed)."""
     subprocess.run(
-        [sys.executable, "-m", "nanodev", "keys", "create", "--user", "bench@example.com",
-         "--id", key, "--never-expires", "--state-dir", str(state_dir), "--json"],
-        check=True, capture_output=True,
+        [
+            sys.executable,
+            "-m",
+            "nanodev",
+            "keys",
+            "create",
+            "--user",
+            "bench@example.com",
+            "--id",
+            key,
+            "--never-expires",
+            "--state-dir",
+            str(state_dir),
+            "--json",
+        ],
+        check=True,
+        capture_output=True,
     )
     return key
 
@@ -85,11 +99,22 @@ def start_nanodev(extra_args: tuple[str, ...] = (), state_dir: Path | None = Non
     state = state_dir or Path(tempfile.mkdtemp(prefix="nanodev-bench-"))
     key = seed_key(state)
     port = free_port()
-    cmd = [sys.executable, "-m", "nanodev", "up", "--port", str(port), "--worker-port", "0",
-           "--state-dir", str(state), "--quiet", *extra_args]
+    cmd = [
+        sys.executable,
+        "-m",
+        "nanodev",
+        "up",
+        "--port",
+        str(port),
+        "--worker-port",
+        "0",
+        "--state-dir",
+        str(state),
+        "--quiet",
+        *extra_args,
+    ]
     spawned = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            cwd=state)
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=state)
     url = f"ws://{HOST}:{port}/__ws/websocket?key={key}&room_id="
     return Server("nanodev", proc, url, spawned, {"state": state, "port": port})
 
@@ -97,10 +122,14 @@ def start_nanodev(extra_args: tuple[str, ...] = (), state_dir: Path | None = Non
 def start_bare() -> Server:
     port = free_port()
     spawned = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, str(ROOT / "benchmarks" / "bare_server.py"),
-                             str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return Server("bare aiohttp", proc, f"ws://{HOST}:{port}/websocket?room_id=", spawned,
-                  {"port": port})
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "benchmarks" / "bare_server.py"), str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    return Server(
+        "bare aiohttp", proc, f"ws://{HOST}:{port}/websocket?room_id=", spawned, {"port": port}
+    )
 
 
 async def first_handshake_ms(server: Server, timeout: float = 20.0) -> float:
@@ -174,8 +203,14 @@ async def fanout(server: Server, subscribers: int, rounds: int = 30) -> list[flo
             await _sync(ws)
         out: list[float] = []
         for i in range(rounds):
-            msg = json.dumps({"action": "rpc", "method": "batchInsert", "requestId": f"f{i}",
-                              "payload": {"table": "tasks", "rows": [{"title": f"t{i}"}]}})
+            msg = json.dumps(
+                {
+                    "action": "rpc",
+                    "method": "batchInsert",
+                    "requestId": f"f{i}",
+                    "payload": {"table": "tasks", "rows": [{"title": f"t{i}"}]},
+                }
+            )
             start = time.perf_counter()
             await writer.send_str(msg)
             await asyncio.gather(*(_until_update(ws) for ws in subs))
@@ -208,8 +243,9 @@ async def _drain_until(ws: aiohttp.ClientWebSocketResponse, request_id: str) -> 
             return
 
 
-async def _open_many(http: aiohttp.ClientSession, url: str, n: int,
-                     concurrency: int = 50) -> list[aiohttp.ClientWebSocketResponse]:
+async def _open_many(
+    http: aiohttp.ClientSession, url: str, n: int, concurrency: int = 50
+) -> list[aiohttp.ClientWebSocketResponse]:
     gate = asyncio.Semaphore(concurrency)
 
     async def one() -> aiohttp.ClientWebSocketResponse:
@@ -221,8 +257,9 @@ async def _open_many(http: aiohttp.ClientSession, url: str, n: int,
     return list(await asyncio.gather(*(one() for _ in range(n))))
 
 
-async def idle_sockets(server: Server, n: int, hold_s: float = 10.0,
-                       rooms: int = 100) -> dict[str, Any]:
+async def idle_sockets(
+    server: Server, n: int, hold_s: float = 10.0, rooms: int = 100
+) -> dict[str, Any]:
     """Hold n idle sockets (spread over rooms) for hold_s; count drops, RSS and descriptors."""
     rss0, fds0 = server.rss(), server.fds()
     connector = aiohttp.TCPConnector(limit=0)
@@ -244,9 +281,13 @@ async def idle_sockets(server: Server, n: int, hold_s: float = 10.0,
         await asyncio.gather(*(ws.close() for ws in sockets))
     await asyncio.sleep(1.0)
     return {
-        "sockets": n, "dropped": dropped, "open_s": round(open_s, 2),
-        "rss_mb": round(rss1 / 2**20, 1), "rss_per_socket_kb": round((rss1 - rss0) / n / 1024, 2),
-        "fds_per_socket": round((fds1 - fds0) / n, 3), "fds_after_close": server.fds() - fds0,
+        "sockets": n,
+        "dropped": dropped,
+        "open_s": round(open_s, 2),
+        "rss_mb": round(rss1 / 2**20, 1),
+        "rss_per_socket_kb": round((rss1 - rss0) / n / 1024, 2),
+        "fds_per_socket": round((fds1 - fds0) / n, 3),
+        "fds_after_close": server.fds() - fds0,
     }
 
 
@@ -255,8 +296,11 @@ def run(coro: Callable[[], Awaitable[Any]]) -> Any:
 
 
 def summary(values: list[float]) -> dict[str, float]:
-    return {"p50": round(pct(values, 50), 3), "p95": round(pct(values, 95), 3),
-            "mean": round(statistics.fmean(values), 3) if values else float("nan")}
+    return {
+        "p50": round(pct(values, 50), 3),
+        "p95": round(pct(values, 95), 3),
+        "mean": round(statistics.fmean(values), 3) if values else float("nan"),
+    }
 
 
 def write_json(path: Path, data: dict[str, Any]) -> None:
@@ -267,5 +311,9 @@ def write_json(path: Path, data: dict[str, Any]) -> None:
 def environment() -> dict[str, Any]:
     import aiohttp as _aiohttp  # noqa: PLC0415 - version only
 
-    return {"python": sys.version.split()[0], "aiohttp": _aiohttp.__version__,
-            "cpus": os.cpu_count(), "machine": os.uname().machine}
+    return {
+        "python": sys.version.split()[0],
+        "aiohttp": _aiohttp.__version__,
+        "cpus": os.cpu_count(),
+        "machine": os.uname().machine,
+    }

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-HEADER = "# nanodev performance\n\nFigures are ratios against a baseline measured in the same run.\n"
+HEADER = (
+    "# nanodev performance\n\nFigures are ratios against a baseline measured in the same run.\n"
+)
 
 
 def update_section(doc: Path, name: str, body: str) -> None:
