@@ -62,10 +62,11 @@ def parse_int(value: Any) -> int | None:
 
 
 def positive_int(value: Any) -> int | None:
-    """A JSON number that is an integer ≥ 1 (`Number.isInteger(x) && x >= 1`), else None."""
+    """A JSON number that is an integer ≥ 1 (`Number.isInteger(x) && x >= 1`), else None.
+    Also None beyond SQLite's 64-bit integers: no row has such an id, and it cannot be bound."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    if not math.isfinite(value) or not float(value).is_integer() or value < 1:
+    if not math.isfinite(value) or not float(value).is_integer() or not 1 <= value < 1 << 63:
         return None
     return int(value)
 

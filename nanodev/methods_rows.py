@@ -110,7 +110,7 @@ def update_row(call: Call) -> None:
             row = db.execute(
                 f"UPDATE {quote_ident(table)} SET {quote_ident(field)} = ? "
                 "WHERE id = ? RETURNING *",
-                (json_value(value), row_id),
+                (json_value(value), json_value(row_id)),
             ).fetchone()
     except sqlite3.Error as exc:
         return fail(str(exc))

@@ -24,10 +24,11 @@ def visible(row: dict[str, Any], user_id: str) -> bool:
 
 
 def page_args(payload: dict[str, Any]) -> tuple[int, int]:
-    """`parseInt(limit) || 100` clamped to 1..1000, `offset` ≥ 0; NaN falls back (§3.7 [REC])."""
+    """`parseInt(limit) || 100` clamped to 1..1000, `offset` ≥ 0 (and within what SQLite can
+    bind); NaN falls back (§3.7 [REC])."""
     limit = parse_int(payload.get("limit")) or 100
     offset = parse_int(payload.get("offset")) or 0
-    return min(max(limit, 1), 1000), max(offset, 0)
+    return min(max(limit, 1), 1000), min(max(offset, 0), (1 << 63) - 1)
 
 
 def title_of(payload: dict[str, Any]) -> str:

@@ -253,7 +253,10 @@ class RoomStore:
 
 
 def json_value(value: Any) -> Any:
-    """Values a client sends that SQLite cannot bind (objects, arrays) are stored as JSON text."""
+    """Values a client sends that SQLite cannot bind (objects, arrays) are stored as JSON text;
+    an integer beyond SQLite's 64 bits is the double JavaScript would have parsed it as."""
     if isinstance(value, dict | list):
         return json.dumps(value)
+    if isinstance(value, int) and not -(1 << 63) <= value < 1 << 63:
+        return float(value)
     return value
