@@ -93,8 +93,13 @@ def refuse(text: str) -> web.Response:
 
 
 def host_refusal(request: web.Request, extra: Iterable[str]) -> str | None:
-    host = request.headers.get("Host", "")
-    if not host_allowed(host, extra):
+    header = request.headers.get("Host", "")
+    # An absolute-form target (`GET http://name/path`) names the request's host itself
+    # (RFC 9112 §3.2.2), and aiohttp's `request.host`, which the Origin checks use, is that name.
+    hosts = (header,) if request.host == header else (header, request.host)
+    for host in hosts:
+        if host_allowed(host, extra):
+            continue
         return (
             f"nanodev refused this request: Host {host!r} is not an allowed host (DNS rebinding "
             "protection). Open nanodev as http://localhost:PORT or http://127.0.0.1:PORT, or add "

@@ -27,6 +27,7 @@ from . import __version__
 from .app import create_app
 from .frontend import describe_frontend
 from .gateway import LISTENERS
+from .httplog import SERVER_LOG
 from .preflight import check_aiohttp
 from .settings import Settings
 from .snapshot import SnapshotError, export_state
@@ -60,7 +61,9 @@ def raise_fd_limit() -> int:
 
 async def start(settings: Settings) -> tuple[web.AppRunner, Bound]:
     app = create_app(settings)
-    runner = web.AppRunner(app, shutdown_timeout=SHUTDOWN_TIMEOUT_S, access_log=None)
+    runner = web.AppRunner(
+        app, shutdown_timeout=SHUTDOWN_TIMEOUT_S, access_log=None, logger=SERVER_LOG
+    )
     await runner.setup()
     try:
         page_port = await _listen(runner, settings.host, settings.port, "--port")
