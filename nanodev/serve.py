@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
+import logging
 import os
 import resource
 import shutil
@@ -22,18 +23,36 @@ from pathlib import Path
 from typing import TextIO
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from . import __version__
 from .app import create_app
 from .frontend import describe_frontend
 from .gateway import LISTENERS
-from .httplog import SERVER_LOG
 from .preflight import check_aiohttp
 from .settings import Settings
 from .snapshot import SnapshotError, export_state
 from .state import clear_server_info, write_server_info
 
 SHUTDOWN_TIMEOUT_S = 1.0
+
+
+class BadRequestsInOneLine(logging.Filter):
+    """aiohttp logs every request its parser refuses (smuggling attempts, bad chunking) with a
+    full traceback, although the client got its 400 and nothing in nanodev failed: one line
+    naming the parser's reason instead. Any other error keeps its traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        if isinstance(exc, HttpProcessingError):
+            reason = " ".join(str(exc.message).split())[:200]
+            record.msg = f"{record.getMessage()}: refused with {exc.code} ({reason})"
+            record.args, record.exc_info, record.exc_text = (), None, None
+        return True
+
+
+SERVER_LOG = logging.getLogger("nanodev.http")
+SERVER_LOG.addFilter(BadRequestsInOneLine())
 
 
 class StartupError(Exception):

@@ -11,9 +11,9 @@ import socket
 import pytest
 from aiohttp.http_exceptions import BadHttpMessage
 
-from nanodev.httplog import SERVER_LOG, BadRequestsInOneLine
 from nanodev.jsvalues import positive_int
 from nanodev.methods_tasks import page_args
+from nanodev.serve import SERVER_LOG, BadRequestsInOneLine
 from nanodev.store import json_value
 
 from .conftest import Nano, rpc
