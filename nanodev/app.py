@@ -43,7 +43,6 @@ from .rpc import MethodTable
 from .settings import Settings
 from .state import ensure_layout, load_secret
 from .touches import Touches
-from .upstream import install as install_upstream
 
 SETTINGS: web.AppKey[Settings] = web.AppKey("nanodev_settings", Settings)
 RECORDER: web.AppKey[Recorder] = web.AppKey("nanodev_recorder", Recorder)
@@ -70,7 +69,10 @@ def create_app(settings: Settings) -> web.Application:
     app[LISTENERS] = {}
     app.cleanup_ctx.append(_core_ctx)
     app.cleanup_ctx.append(webhooks.delivery_ctx)  # after the core it delivers for
-    install_upstream(app)  # --upstream: the relay to a real Worker, also after the core
+    if settings.upstream:  # the relay to a real Worker, after the core; imported only then
+        from .upstream import install as install_upstream  # noqa: PLC0415
+
+        install_upstream(app)
     app.on_shutdown.append(_close_sockets)
     guard.install(app, settings.allowed_hosts)
     inspector.add_routes(app)

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from .rpc import MethodTable
     from .settings import Settings
     from .touches import Touches
+    from .upstream import UpstreamRelay
 
 HttpHandler = Callable[[web.Request, "Core"], Awaitable[web.StreamResponse]]
 RoomHttpHandler = Callable[[web.Request, "Core", "Room", str], Awaitable[web.StreamResponse]]
@@ -59,3 +60,5 @@ class Core:
 
 CORE: web.AppKey[Core] = web.AppKey("nanodev_core", Core)
 FLOW: web.RequestKey[FlowContext] = web.RequestKey("nanodev_flow", FlowContext)
+# Set only with --upstream; defined here so the gateway need not import the relay to look.
+UPSTREAM: web.AppKey[UpstreamRelay] = web.AppKey("nanodev_upstream")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import aiohttp
 from aiohttp import web
@@ -19,10 +20,12 @@ from . import demo
 from .core import CORE, FLOW, Core
 from .events import Note, now
 from .livereload import CLIENT_PATH, WS_PATH, ReloadHub
-from .proxy import DevProxy
 from .reload import Reloader, watched_for
 from .settings import Settings
-from .static import StaticSite
+
+if TYPE_CHECKING:  # each imported by _frontend_ctx only when configured (start-up time)
+    from .proxy import DevProxy
+    from .static import StaticSite
 
 
 @dataclass(slots=True)
@@ -71,6 +74,8 @@ async def _frontend_ctx(app: web.Application) -> AsyncIterator[None]:
     core, fe = app[CORE], app[FRONTEND]
     settings = core.settings
     if settings.frontend_url:
+        from .proxy import DevProxy  # noqa: PLC0415
+
         # No cookie jar: cookies belong to the browser, never to a session shared by all tabs.
         fe.session = aiohttp.ClientSession(
             cookie_jar=aiohttp.DummyCookieJar(), auto_decompress=False
@@ -83,6 +88,8 @@ async def _frontend_ctx(app: web.Application) -> AsyncIterator[None]:
         )
         core.frontend = proxied
     elif settings.static_dir is not None:
+        from .static import StaticSite  # noqa: PLC0415
+
         fe.site = StaticSite(settings.static_dir)
         core.frontend = static
     else:

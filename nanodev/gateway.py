@@ -15,11 +15,10 @@ from urllib.parse import unquote
 from aiohttp import web
 
 from . import worker
-from .core import CORE, FLOW, Core, FlowContext
+from .core import CORE, FLOW, UPSTREAM, Core, FlowContext
 from .events import RequestReceived, Responded, Rewritten, now
 from .redaction import redact_headers, redact_query, redact_text
 from .rewrite import route
-from .upstream import UPSTREAM
 
 log = logging.getLogger("nanodev")
 LISTENERS: web.AppKey[dict[int, str]] = web.AppKey("nanodev_listeners", dict)

@@ -31,7 +31,6 @@ from .frontend import describe_frontend
 from .gateway import LISTENERS
 from .preflight import check_aiohttp
 from .settings import Settings
-from .snapshot import SnapshotError, export_state
 from .state import clear_server_info, write_server_info
 
 SHUTDOWN_TIMEOUT_S = 1.0
@@ -217,6 +216,9 @@ async def export_on_exit(settings: Settings, out: TextIO) -> int:
     target = settings.export_on_exit
     if target is None:
         return 0
+    # Imported only when asked for: start-up time matters and most runs never export.
+    from .snapshot import SnapshotError, export_state  # noqa: PLC0415
+
     try:
         snap = await asyncio.to_thread(export_state, settings.state_dir, target)
     except (SnapshotError, OSError, sqlite3.Error) as exc:

@@ -22,7 +22,7 @@ from multidict import CIMultiDict
 from yarl import URL
 
 from .auth import extract_credentials
-from .core import CORE, FLOW, FlowContext
+from .core import CORE, FLOW, UPSTREAM, FlowContext
 from .events import Rewritten, UpstreamFailed, now
 from .proxy import (
     WS_HANDSHAKE,
@@ -266,7 +266,6 @@ def _shown_query(raw_query: str) -> str:
 
 
 # -- lifetime -------------------------------------------------------------------------------------
-UPSTREAM: web.AppKey[UpstreamRelay] = web.AppKey("nanodev_upstream", UpstreamRelay)
 
 
 def install(app: web.Application) -> None:
