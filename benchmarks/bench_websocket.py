@@ -23,6 +23,8 @@ from harness import (
     first_handshake_ms,
     handshake_latency,
     idle_sockets,
+    node_client_ready,
+    node_scenario,
     ping_rtt,
     pipelined,
     start_bare,
@@ -43,8 +45,22 @@ def spawn_ms(start: Any) -> float:
         server.stop()
 
 
-async def one_round(server: Server, size: dict[str, int]) -> dict[str, Any]:
+async def one_round(server: Server, size: dict[str, int], node: bool) -> dict[str, Any]:
+    """One pass over every latency/throughput figure. With Node the client is `ws` (fast enough
+    that the server is what is measured); without it, the aiohttp client."""
     out: dict[str, Any] = {}
+    if node:
+        out["handshake_ms"] = summary(
+            (await node_scenario(server, "handshake", size["handshakes"]))["ms"]
+        )
+        out["rtt_ms"] = summary((await node_scenario(server, "rtt", size["pings"]))["ms"])
+        out["pipelined_msg_s"] = round(
+            (await node_scenario(server, "pipelined", size["pipelined"], 64))["msg_s"]
+        )
+        for n in (10, 100, 500):
+            result = await node_scenario(server, "fanout", n, size["rounds"])
+            out[f"fanout_{n}_ms"] = summary(result["ms"])
+        return out
     out["handshake_ms"] = summary(await handshake_latency(server, size["handshakes"]))
     out["rtt_ms"] = summary(await ping_rtt(server, size["pings"]))
     out["pipelined_msg_s"] = round(await pipelined(server, size["pipelined"]))
@@ -64,7 +80,7 @@ def median_round(rounds: list[dict[str, Any]]) -> dict[str, Any]:
     return out
 
 
-def measure_both(size: dict[str, int]) -> tuple[dict[str, Any], dict[str, Any]]:
+def measure_both(size: dict[str, int], node: bool) -> tuple[dict[str, Any], dict[str, Any]]:
     """Both servers up at once, measured in alternating rounds, so load drift hits both."""
     spawn = {"bare": [], "nano": []}  # type: dict[str, list[float]]
     for _ in range(ROUNDS):
@@ -79,7 +95,7 @@ def measure_both(size: dict[str, int]) -> tuple[dict[str, Any], dict[str, Any]]:
                 await first_handshake_ms(server)
             for _ in range(ROUNDS):
                 for name, server in servers.items():
-                    rounds[name].append(await one_round(server, size))
+                    rounds[name].append(await one_round(server, size, node))
             idle = {}
             for name, server in servers.items():
                 idle[name] = await idle_sockets(server, size["idle"], hold_s=size["hold"])
@@ -165,7 +181,7 @@ def render(nano: dict[str, Any], bare: dict[str, Any], idle_n: int, quick: bool)
     lines = [
         f"Measured {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, {'CI' if quick else 'full'} "
         f"size, {environment()}. Both servers ran as separate processes on 127.0.0.1, driven by "
-        "the same aiohttp client on the same 2-core machine; nanodev went through "
+        f"the same client ({nano['client']}) on the same 2-core machine; nanodev went through "
         "`/__ws/websocket` with an API key, rooms and recording on. Each figure is the median "
         f"of {ROUNDS} rounds that alternate between the two servers; idle sockets are spread "
         "over 100 rooms.",
@@ -204,13 +220,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="CI size")
     parser.add_argument("--no-doc", action="store_true", help="do not touch docs/performance.md")
+    parser.add_argument("--python-client", action="store_true", help="drive with aiohttp only")
     args = parser.parse_args()
     size = (
         dict(handshakes=100, pings=500, pipelined=10_000, rounds=10, idle=1000, hold=2)
         if args.quick
         else dict(handshakes=400, pings=3000, pipelined=60_000, rounds=40, idle=10_000, hold=10)
     )
-    nano, bare = measure_both(size)
+    node = not args.python_client and node_client_ready()
+    nano, bare = measure_both(size, node)
+    nano["client"] = bare["client"] = "node ws" if node else "aiohttp"
     result = {"env": environment(), "size": size, "nanodev": nano, "bare": bare}
     write_json(ROOT / "benchmarks" / "results" / "websocket.json", result)
     text = render(nano, bare, size["idle"], args.quick)

@@ -317,3 +317,39 @@ def environment() -> dict[str, Any]:
         "cpus": os.cpu_count(),
         "machine": os.uname().machine,
     }
+
+
+NODE_DIR = ROOT / "benchmarks" / "node"
+
+
+def node_client_ready() -> bool:
+    """The Node load client (npm `ws`), installed on first use; False where Node is missing."""
+    if not (NODE_DIR / "node_modules" / "ws").exists():
+        try:
+            subprocess.run(
+                ["npm", "ci", "--prefix", str(NODE_DIR), "--no-audit", "--no-fund", "--silent"],
+                check=True,
+                capture_output=True,
+                timeout=300,
+            )
+        except (OSError, subprocess.SubprocessError):
+            return False
+    return True
+
+
+async def node_scenario(server: Server, scenario: str, count: int, extra: int = 0) -> Any:
+    """Run one scenario of benchmarks/node/loadclient.mjs against `server` (bounded: 10 min)."""
+    proc = await asyncio.create_subprocess_exec(
+        "node",
+        str(NODE_DIR / "loadclient.mjs"),
+        scenario,
+        server.ws_url,
+        str(count),
+        str(extra),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(proc.communicate(), timeout=600)
+    if proc.returncode != 0:
+        raise RuntimeError(f"load client failed: {err.decode()[-2000:]}")
+    return json.loads(out.decode().strip().splitlines()[-1])

@@ -107,8 +107,9 @@ class Connection:
             Frame(self.flow, time.time(), direction, opcode, size, shown, truncated, self.room_id)  # type: ignore[arg-type]
         )
 
-    async def send(self, text: str) -> bool:
-        """Send one text frame; False when the socket is gone or was closed as too slow."""
+    async def send(self, text: str, *, record: bool = True) -> bool:
+        """Send one text frame; False when the socket is gone or was closed as too slow.
+        `record=False` for fan-out, whose one `Broadcast` record stands for every recipient."""
         if self.closed or self.ws.closed:
             return False
         pending = self._buffered() + len(text)
@@ -116,7 +117,8 @@ class Connection:
             await self.close(WSCloseCode.TRY_AGAIN_LATER, "client too slow: send buffer full")
             return False
         self.frames_out += 1
-        self.record_frame("out", text)
+        if record:
+            self.record_frame("out", text)
         try:
             if pending > PAUSE_AT or (self.protocol is not None and self.protocol.writing_paused):
                 # Only a paused transport can make send_str wait, and this very write may be

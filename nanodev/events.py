@@ -137,6 +137,10 @@ class Broadcast(Event):
     recipients: tuple[int, ...]
     failed: tuple[int, ...]
     size: int
+    # The frame itself, once: it is every recipient's frame out (the inspector shows it in
+    # each recipient's frames), so fan-out does not build one record per subscriber.
+    text: str = ""
+    truncated: bool = False
 
 
 @dataclass(slots=True)

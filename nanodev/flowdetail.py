@@ -14,6 +14,7 @@ from typing import Any
 from .copyas import curl_command, websocat_command
 from .events import (
     AuthDecided,
+    Broadcast,
     Closed,
     Event,
     Frame,
@@ -43,6 +44,9 @@ def frame_texts(recorder: Recorder) -> dict[int, list[str]]:
     for _seq, event in recorder.events:
         if isinstance(event, Frame) and event.flow:
             texts.setdefault(event.flow, []).append(event.text)
+        elif isinstance(event, Broadcast):
+            for flow_id in event.recipients:
+                texts.setdefault(flow_id, []).append(event.text)
     return texts
 
 

@@ -14,8 +14,8 @@ from typing import Any
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
-from .events import Event
-from .recorder import Recorder
+from .events import Broadcast, Event
+from .recorder import Recorder, broadcast_frame
 from .tasks import TaskSet
 
 QUEUE_SIZE = 2000
@@ -33,7 +33,9 @@ class Subscriber:
 
     def offer(self, seq: int, event: Event) -> None:
         if self.flow is not None and event.flow != self.flow:
-            return
+            if not (type(event) is Broadcast and self.flow in event.recipients):
+                return
+            event = broadcast_frame(event, self.flow)  # what this socket received
         try:
             self.queue.put_nowait((seq, event))
         except asyncio.QueueFull:  # a slow viewer loses events; memory stays bounded

@@ -99,6 +99,8 @@ class Recorder:
             self.events.append((seq, event))
             if event.flow:
                 self._fold(seq, event)
+            elif type(event) is Broadcast:
+                self._fold_broadcast(seq, event)
         for listener in self._listeners:
             try:
                 listener(seq, event)
@@ -127,6 +129,15 @@ class Recorder:
             except Exception:  # a broken viewer must never break the request path
                 continue
 
+    def _fold_broadcast(self, seq: int, event: Broadcast) -> None:
+        """A broadcast is a frame out for each recipient: count it on their rows."""
+        flows = self.flows
+        for flow_id in event.recipients:
+            flow = flows.get(flow_id)
+            if flow is not None:
+                flow.frames_out += 1
+                flow.last_seq = seq
+
     def _fold(self, seq: int, event: Event) -> None:
         flow = self.flows.get(event.flow)
         if flow is None:
@@ -149,7 +160,14 @@ class Recorder:
                 yield item
 
     def flow_events(self, flow_id: int) -> list[tuple[int, Event]]:
-        return [item for item in self.events if item[1].flow == flow_id]
+        """The flow's own events, plus each broadcast it received as the frame it is."""
+        out: list[tuple[int, Event]] = []
+        for seq, event in self.events:
+            if event.flow == flow_id:
+                out.append((seq, event))
+            elif type(event) is Broadcast and flow_id in event.recipients:
+                out.append((seq, broadcast_frame(event, flow_id)))
+        return out
 
     def clear(self) -> None:
         self.events.clear()
@@ -221,3 +239,10 @@ _FOLDERS: dict[type[Event], Callable[[FlowSummary, Event], None]] = {
     Closed: _fold_close,
     Broadcast: _fold_nothing,
 }
+
+
+def broadcast_frame(event: Broadcast, flow_id: int) -> Frame:
+    """The frame one recipient of a broadcast got."""
+    return Frame(
+        flow_id, event.ts, "out", "text", event.size, event.text, event.truncated, event.room
+    )

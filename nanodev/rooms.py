@@ -20,6 +20,7 @@ from .events import Broadcast, RoomChanged, now
 from .ids import do_id, room_file_name
 from .protocol import encode
 from .ratelimit import RateLimiter
+from .redaction import redact_text
 from .rpc import MethodTable, OutboxItem, SchemaChanged, Send, ToRoom, Update
 from .store import RoomStore
 from .tasks import TaskSet
@@ -184,14 +185,29 @@ class Room:
     async def fanout(
         self, text: str, targets: list[Connection], what: str, table: str, action: str
     ) -> None:
-        """One encoded frame to many sockets; one inspector record says who got it."""
+        """One encoded frame to many sockets; one inspector record says who got it (and holds
+        the frame), instead of one frame record per recipient."""
         delivered: list[int] = []
         failed: list[int] = []
         for conn in targets:
-            (delivered if await conn.send(text) else failed).append(conn.flow)
+            (delivered if await conn.send(text, record=False) else failed).append(conn.flow)
+        preview = self.settings.frame_preview_bytes
+        shown = text[:preview]
+        if "nk_" in shown:
+            shown = redact_text(shown)
         self.recorder.record(
             Broadcast(
-                0, now(), self.id, what, table, action, tuple(delivered), tuple(failed), len(text)
+                0,
+                now(),
+                self.id,
+                what,
+                table,
+                action,
+                tuple(delivered),
+                tuple(failed),
+                len(text),
+                shown,
+                len(text) > preview,
             )
         )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from nanodev.events import (
     AuthDecided,
+    Broadcast,
     Closed,
     Event,
     Frame,
@@ -109,3 +110,16 @@ def test_recording_off_keeps_no_frames_but_still_publishes_requests() -> None:
     rec.record(frame(1))
     assert len(rec.events) == 0
     assert published == ["request"]
+
+
+def test_a_broadcast_is_one_record_and_every_recipients_frame_out() -> None:
+    rec = Recorder()
+    for flow in (1, 2, 3):
+        rec.record(request(flow))
+    text = '{"event":"update","table":"t","action":"added","row":{"id":1}}'
+    rec.record(Broadcast(0, 3.0, "r", "update", "t", "added", (1, 2), (3,), len(text), text))
+    assert len(rec.events) == 4
+    assert (rec.flows[1].frames_out, rec.flows[2].frames_out, rec.flows[3].frames_out) == (1, 1, 0)
+    frames = [e for _, e in rec.flow_events(2) if isinstance(e, Frame)]
+    assert [(f.flow, f.direction, f.text) for f in frames] == [(2, "out", text)]
+    assert not [e for _, e in rec.flow_events(3) if isinstance(e, Frame)]
