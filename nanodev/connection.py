@@ -1,8 +1,9 @@
 """One accepted WebSocket: who it is, what it subscribed to, and how frames leave it.
 
-Every frame out goes through `send`, which records it and protects the room from a client that
-stopped reading: past `max_buffer` unsent bytes, or a send stuck for 2 s, the socket is closed
-with 1013 instead of stalling everyone else in the room.
+Every frame out goes through `push` (or its awaitable twin `send`): it records the frame and
+queues it; frames queued in one event-loop turn leave in one write. Nothing ever waits on a
+client, so a client that stopped reading cannot stall its room: past `max_buffer` unsent bytes
+its socket is closed with 1013.
 """
 
 from __future__ import annotations
@@ -22,14 +23,13 @@ from .redaction import redact_text
 if TYPE_CHECKING:
     from .recorder import Recorder
 
-SEND_TIMEOUT_S = 2.0
-# asyncio pauses a transport holding more than 64 KiB (its default high-water mark); a frame
-# header adds up to 10 bytes, and frames are ASCII JSON, so len(text) is their size.
-PAUSE_AT = 64 * 1024 - 10
+SEND_TIMEOUT_S = 2.0  # how long a client too slow to read gets to take its close frame
 
 
 class Connection:
     __slots__ = (
+        "_pending",
+        "_pending_bytes",
         "attachment",
         "close_by",
         "close_code",
@@ -89,6 +89,8 @@ class Connection:
         # ("key", key id) or ("session", token): re-checked while the socket is open.
         self.credential: tuple[str, str] | None = None
         self.protocol: BaseProtocol | None = None
+        self._pending: list[bytes] | None = None
+        self._pending_bytes = 0
 
     def record_frame(self, direction: str, text: str, opcode: str = "text") -> None:
         recorder = self.recorder
@@ -108,39 +110,48 @@ class Connection:
         )
 
     async def send(self, text: str, *, record: bool = True) -> bool:
-        """Send one text frame; False when the socket is gone or was closed as too slow.
-        `record=False` for fan-out, whose one `Broadcast` record stands for every recipient."""
+        """Send one text frame; False when the socket is gone or was closed as too slow."""
+        return self.push(text, record=record)
+
+    def push(self, text: str, *, record: bool = True) -> bool:
+        """Queue one text frame without waiting: frames queued in one event-loop turn leave in
+        one write (a burst of replies costs one system call, not one each), and a client that
+        stops reading can never make the room wait. Past `max_buffer` unsent bytes the socket
+        is closed with 1013 instead. `record=False` for fan-out, whose one `Broadcast` record
+        stands for every recipient."""
         if self.closed or self.ws.closed:
             return False
-        pending = self._buffered() + len(text)
-        if pending > self.max_buffer:
-            await self.close(WSCloseCode.TRY_AGAIN_LATER, "client too slow: send buffer full")
+        data = text.encode()
+        if self._buffered() + len(data) > self.max_buffer:
+            self._drop(WSCloseCode.TRY_AGAIN_LATER, "client too slow: send buffer full")
             return False
         self.frames_out += 1
         if record:
             self.record_frame("out", text)
-        try:
-            if pending > PAUSE_AT or (self.protocol is not None and self.protocol.writing_paused):
-                # Only a paused transport can make send_str wait, and this very write may be
-                # the one that pauses it; bound that wait so one client that stopped reading
-                # cannot stall its whole room.
-                async with asyncio.timeout(SEND_TIMEOUT_S):
-                    await self.ws.send_str(text)
-            else:
-                await self.ws.send_str(text)
-        except TimeoutError:
-            await self.close(WSCloseCode.TRY_AGAIN_LATER, "client too slow: send timed out")
-            return False
-        except (ConnectionError, RuntimeError):
-            self.closed = True
-            return False
+        frame = _text_frame_header(len(data)) + data
+        if self._pending is None:
+            self._pending = [frame]
+            self._pending_bytes = len(frame)
+            asyncio.get_running_loop().call_soon(self._flush)
+        else:
+            self._pending.append(frame)
+            self._pending_bytes += len(frame)
         return True
+
+    def _flush(self) -> None:
+        pending, self._pending, self._pending_bytes = self._pending, None, 0
+        transport = self.transport
+        if pending and isinstance(transport, asyncio.WriteTransport) and not (
+            transport.is_closing()
+        ):
+            transport.write(b"".join(pending) if len(pending) > 1 else pending[0])
 
     def _buffered(self) -> int:
         transport = self.transport
         if transport is None:
-            return 0
-        return transport.get_write_buffer_size()  # type: ignore[attr-defined, no-any-return]
+            return self._pending_bytes
+        size: int = transport.get_write_buffer_size()  # type: ignore[attr-defined]
+        return size + self._pending_bytes
 
     async def close(self, code: int, reason: str) -> None:
         if self.closed:
@@ -149,6 +160,7 @@ class Connection:
         self.close_by = "server"
         self.close_code = code
         self.close_reason = reason
+        self._flush()  # frames queued before the close go out before it
         if code == WSCloseCode.TRY_AGAIN_LATER or (
             self.protocol is not None and self.protocol.writing_paused
         ):
@@ -158,11 +170,13 @@ class Connection:
             await self.ws.close(code=code, message=reason.encode()[:120])
 
     def _drop(self, code: int, reason: str) -> None:
-        """Close a socket whose client stopped reading without waiting for it. aiohttp's close
-        first drains the send buffer, i.e. waits on this client forever, and after a timed-out
-        send its drain waiter is a cancelled future that would cancel the caller (the task of
-        whichever socket's frame caused the broadcast). The close frame goes behind the unsent
-        data; a client that still has not read it after SEND_TIMEOUT_S is cut off."""
+        """Close a socket whose client stopped reading without waiting for it: aiohttp's close
+        first drains the send buffer, i.e. would wait on this client forever. The close frame
+        goes behind the data already written; a client that has not read it after
+        SEND_TIMEOUT_S is cut off."""
+        self.closed, self.close_by = True, "server"
+        self.close_code, self.close_reason = code, reason
+        self._pending, self._pending_bytes = None, 0  # a client too slow for them never gets them
         transport = self.transport
         if not isinstance(transport, asyncio.Transport) or transport.is_closing():
             return
@@ -177,3 +191,13 @@ def _holds_any(text: str, secrets: tuple[str, ...]) -> bool:
         if secret in text:
             return True
     return False
+
+
+def _text_frame_header(size: int) -> bytes:
+    """An unmasked, final text frame's header (server frames are never masked; RFC 6455 §5.2).
+    No extension is negotiated on these sockets (compress=False), so no RSV bits."""
+    if size < 126:
+        return struct.pack("!BB", 0x81, size)
+    if size < 65536:
+        return struct.pack("!BBH", 0x81, 126, size)
+    return struct.pack("!BBQ", 0x81, 127, size)

@@ -37,7 +37,7 @@ async def handle_text(room: Room, conn: Connection, text: str) -> None:
         await conn.send(protocol.encode(exc.frame()))
         return
     if isinstance(msg, Ping):
-        await conn.send(protocol.PONG)
+        conn.push(protocol.PONG)
     elif isinstance(msg, Rpc):
         await call_method(room, conn, msg.method, msg.payload, msg.requestId, msg.updateId)
     elif isinstance(msg, LegacyCall):

@@ -146,7 +146,7 @@ class Room:
         """Deliver a handler's replies and broadcasts, in the order it produced them."""
         for item in outbox:
             if isinstance(item, Send):
-                await item.conn.send(encode(item.frame))
+                item.conn.push(encode(item.frame))
             elif isinstance(item, Update):
                 await self.broadcast_update(item)
             elif isinstance(item, SchemaChanged):
@@ -190,7 +190,7 @@ class Room:
         delivered: list[int] = []
         failed: list[int] = []
         for conn in targets:
-            (delivered if await conn.send(text, record=False) else failed).append(conn.flow)
+            (delivered if conn.push(text, record=False) else failed).append(conn.flow)
         preview = self.settings.frame_preview_bytes
         shown = text[:preview]
         if "nk_" in shown:
