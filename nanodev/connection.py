@@ -37,6 +37,7 @@ class Connection:
         "closed",
         "credential",
         "flow",
+        "flusher",
         "frames_in",
         "frames_out",
         "max_buffer",
@@ -66,6 +67,7 @@ class Connection:
         secrets: tuple[str, ...] = (),
         preview: int = 4096,
         max_buffer: int = 4 << 20,
+        flusher: Flusher | None = None,
     ) -> None:
         self.ws = ws
         self.transport = transport
@@ -91,6 +93,7 @@ class Connection:
         self.protocol: BaseProtocol | None = None
         self._pending: list[bytes] | None = None
         self._pending_bytes = 0
+        self.flusher = flusher or Flusher()
 
     def record_frame(self, direction: str, text: str, opcode: str = "text") -> None:
         recorder = self.recorder
@@ -117,28 +120,30 @@ class Connection:
         """Queue one text frame without waiting: frames queued in one event-loop turn leave in
         one write (a burst of replies costs one system call, not one each), and a client that
         stops reading can never make the room wait. Past `max_buffer` unsent bytes the socket
-        is closed with 1013 instead. `record=False` for fan-out, whose one `Broadcast` record
-        stands for every recipient."""
+        is closed with 1013 instead."""
+        return self.push_frame(text_frame(text), text if record else None)
+
+    def push_frame(self, frame: bytes, recorded_text: str | None = None) -> bool:
+        """Queue an encoded frame (fan-out encodes once for every recipient, and its one
+        `Broadcast` record stands for all of them, so it passes no text to record)."""
         if self.closed or self.ws.closed:
             return False
-        data = text.encode()
-        if self._buffered() + len(data) > self.max_buffer:
+        if self._buffered() + len(frame) > self.max_buffer:
             self._drop(WSCloseCode.TRY_AGAIN_LATER, "client too slow: send buffer full")
             return False
         self.frames_out += 1
-        if record:
-            self.record_frame("out", text)
-        frame = _text_frame_header(len(data)) + data
+        if recorded_text is not None:
+            self.record_frame("out", recorded_text)
         if self._pending is None:
             self._pending = [frame]
             self._pending_bytes = len(frame)
-            asyncio.get_running_loop().call_soon(self._flush)
+            self.flusher.mark(self)
         else:
             self._pending.append(frame)
             self._pending_bytes += len(frame)
         return True
 
-    def _flush(self) -> None:
+    def flush(self) -> None:
         pending, self._pending, self._pending_bytes = self._pending, None, 0
         transport = self.transport
         if pending and isinstance(transport, asyncio.WriteTransport) and not (
@@ -160,7 +165,7 @@ class Connection:
         self.close_by = "server"
         self.close_code = code
         self.close_reason = reason
-        self._flush()  # frames queued before the close go out before it
+        self.flush()  # frames queued before the close go out before it
         if code == WSCloseCode.TRY_AGAIN_LATER or (
             self.protocol is not None and self.protocol.writing_paused
         ):
@@ -193,11 +198,33 @@ def _holds_any(text: str, secrets: tuple[str, ...]) -> bool:
     return False
 
 
-def _text_frame_header(size: int) -> bytes:
-    """An unmasked, final text frame's header (server frames are never masked; RFC 6455 §5.2).
-    No extension is negotiated on these sockets (compress=False), so no RSV bits."""
+def text_frame(text: str) -> bytes:
+    """An unmasked, final text frame (server frames are never masked; RFC 6455 §5.2). No
+    extension is negotiated on these sockets (compress=False), so no RSV bits."""
+    data = text.encode()
+    size = len(data)
     if size < 126:
-        return struct.pack("!BB", 0x81, size)
+        return struct.pack("!BB", 0x81, size) + data
     if size < 65536:
-        return struct.pack("!BBH", 0x81, 126, size)
-    return struct.pack("!BBQ", 0x81, 127, size)
+        return struct.pack("!BBH", 0x81, 126, size) + data
+    return struct.pack("!BBQ", 0x81, 127, size) + data
+
+
+class Flusher:
+    """Writes every connection's queued frames once the current event-loop turn ends: one
+    scheduled callback per turn, however many sockets a broadcast reached."""
+
+    __slots__ = ("_marked",)
+
+    def __init__(self) -> None:
+        self._marked: list[Connection] = []
+
+    def mark(self, conn: Connection) -> None:
+        if not self._marked:
+            asyncio.get_running_loop().call_soon(self._run)
+        self._marked.append(conn)
+
+    def _run(self) -> None:
+        marked, self._marked = self._marked, []
+        for conn in marked:
+            conn.flush()

@@ -48,6 +48,7 @@ async def serve_socket(
         secrets=flow.secrets,
         preview=settings.frame_preview_bytes,
         max_buffer=settings.max_socket_buffer_bytes,
+        flusher=core.rooms.flusher,
     )
     conn.protocol = request.protocol
     conn.credential = credential

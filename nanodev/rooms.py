@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from .connection import Flusher, text_frame
 from .events import Broadcast, RoomChanged, now
 from .ids import do_id, room_file_name
 from .protocol import encode
@@ -189,8 +190,9 @@ class Room:
         the frame), instead of one frame record per recipient."""
         delivered: list[int] = []
         failed: list[int] = []
+        frame = text_frame(text)
         for conn in targets:
-            (delivered if conn.push(text, record=False) else failed).append(conn.flow)
+            (delivered if conn.push_frame(frame) else failed).append(conn.flow)
         preview = self.settings.frame_preview_bytes
         shown = text[:preview]
         if "nk_" in shown:
@@ -234,6 +236,7 @@ class RoomRegistry:
         self.constructed = 0
         self.update_listeners: list[UpdateListener] = []
         self.tasks = TaskSet("rooms")
+        self.flusher = Flusher()  # one per app: every socket's frames leave once per turn
 
     def path_for(self, room_id: str) -> Path:
         return self.settings.rooms_dir / room_file_name(room_id)
