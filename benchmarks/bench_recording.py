@@ -29,6 +29,7 @@ from harness import (
     start_nanodev,
     write_json,
 )
+from perfdoc import update_section
 
 from nanodev.events import Frame, RequestReceived, now
 from nanodev.recorder import Recorder
@@ -157,7 +158,9 @@ def main() -> None:
     result = {"env": environment(), "size": size, **asyncio.run(measure(size))}
     result["record_cost_us"] = record_cost()
     write_json(ROOT / "benchmarks" / "results" / "recording.json", result)
-    print(render(result))
+    text = render(result)
+    print(text)
+    update_section(ROOT / "docs" / "performance.md", "recording", text)
 
 
 if __name__ == "__main__":
