@@ -5,16 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from tests.conftest import OUTPUT, Nano, rpc
+from tests.browser import chromium, needs_chromium, shots
+from tests.conftest import Nano, rpc
 
 if TYPE_CHECKING:
     from playwright.async_api import Browser, Locator, Page
@@ -24,37 +22,7 @@ try:
 except ImportError:  # pragma: no cover - the browser tests skip without playwright
     expect = None  # type: ignore[assignment]
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs /usr/bin/chromium"),
-]
-
-
-@asynccontextmanager
-async def chromium() -> AsyncIterator[Browser]:
-    from playwright.async_api import async_playwright  # noqa: PLC0415 - optional dependency
-
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        try:
-            yield browser
-        finally:
-            await browser.close()
-
-
-def shots(name: str) -> Path:
-    folder = OUTPUT / name
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+pytestmark = [pytest.mark.browser, needs_chromium]
 
 
 async def open_inspector(browser: Browser, nano: Nano) -> Page:
@@ -245,8 +213,8 @@ async def test_cross_site_page_cannot_use_the_inspector(nano: Nano) -> None:
                 "window.results.live && window.results.fetch && window.results.read"
             )
             results = await page.evaluate("window.results")
-            await page.evaluate("document.getElementById('f').submit()")
-            await page.wait_for_load_state()
+            async with page.expect_navigation():  # wait for the 403 page itself, not the old one
+                await page.evaluate("document.getElementById('f').submit()")
             await page.screenshot(path=str(out / "evil.png"))
             body = await page.content()
         assert "refused" in body  # the form post landed on the 403 page
