@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from nanodev.ids import room_file_name
 
 from .conftest import Proc, free_port
@@ -29,24 +31,16 @@ def test_startup_card_names_urls_state_and_a_key_recipe(tmp_path: Path) -> None:
         assert proc.stop(signal.SIGTERM) == 0
 
 
-def test_port_in_use_is_one_line_naming_port_and_flag(tmp_path: Path) -> None:
+@pytest.mark.parametrize("flag", ["--port", "--worker-port"])
+def test_port_in_use_is_one_line_naming_port_and_flag(tmp_path: Path, flag: str) -> None:
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
+        ports = {"--port": "0", "--worker-port": "0", flag: str(port)}
+        args = [arg for pair in ports.items() for arg in pair]
         result = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "nanodev",
-                "up",
-                "--port",
-                str(port),
-                "--worker-port",
-                "0",
-                "--state-dir",
-                str(tmp_path / "state"),
-            ],
+            [sys.executable, "-m", "nanodev", "up", *args, "--state-dir", str(tmp_path / "s")],
             capture_output=True,
             check=False,
             text=True,
@@ -55,34 +49,8 @@ def test_port_in_use_is_one_line_naming_port_and_flag(tmp_path: Path) -> None:
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
-    assert f"port {port}" in lines[0] and "--port" in lines[0]
+    assert f"port {port}" in lines[0] and flag in lines[0]
     assert "Traceback" not in result.stderr
-
-
-def test_worker_port_in_use_names_its_own_flag(tmp_path: Path) -> None:
-    with socket.socket() as busy:
-        busy.bind(("127.0.0.1", 0))
-        busy.listen()
-        port = busy.getsockname()[1]
-        result = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "nanodev",
-                "up",
-                "--port",
-                "0",
-                "--worker-port",
-                str(port),
-                "--state-dir",
-                str(tmp_path / "state"),
-            ],
-            capture_output=True,
-            check=False,
-            text=True,
-            timeout=30,
-        )
-    assert result.returncode == 2 and "--worker-port" in result.stderr
 
 
 def test_ephemeral_state_is_removed_on_exit(tmp_path: Path) -> None:
