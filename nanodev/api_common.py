@@ -82,3 +82,31 @@ async def session_user(request: web.Request, core: Core) -> SessionUser | None:
     if row is None or judge_session(row, now_s()).verdict != "ok":
         return None
     return SessionUser(row.user_id, row.token)
+
+
+@dataclass(frozen=True, slots=True)
+class Refusals:
+    """How one route answers the shared preamble's three refusals. The original's routes agree
+    on the order (session, then method, then body) but not on the body format, which the UI
+    depends on (§1.2), so each route names its own."""
+
+    login: web.Response
+    method: web.Response
+    bad_json: web.Response
+
+
+async def session_post_json(
+    request: web.Request, core: Core, refusals: Refusals
+) -> tuple[SessionUser, dict[str, Any]] | web.Response:
+    """Session check, then POST only, then a JSON body: the caller and the body, or the
+    route's refusal."""
+    who = await session_user(request, core)
+    if who is None:
+        return refusals.login
+    if request.method != "POST":
+        return refusals.method
+    try:
+        body = await read_json_object(request)
+    except BadJson:
+        return refusals.bad_json
+    return who, body

@@ -17,7 +17,7 @@ from typing import Any
 
 from aiohttp import web
 
-from .api_common import BadJson, jsonr, read_json_object, session_user, text
+from .api_common import Refusals, jsonr, session_post_json, session_user, text
 from .core import Core
 from .jsvalues import TooLong, js_number, sanitize_string
 
@@ -108,15 +108,17 @@ def _now_ms() -> int:
 
 # -- handlers ---------------------------------------------------------------------------------
 async def generate(request: web.Request, core: Core) -> web.StreamResponse:
-    who = await session_user(request, core)
-    if who is None:
-        return text(401, MSG_LOGIN, secure=True)
-    if request.method != "POST":
-        return text(405, "Method not allowed", secure=True)
-    try:
-        body = await read_json_object(request)
-    except BadJson:
-        return jsonr(400, {"error": "Invalid JSON body"}, secure=True)
+    # The original's mix, kept because ApiKeys.tsx parses whatever is JSON: plain-text 401
+    # and 405 here, JSON for the body error.
+    refusals = Refusals(
+        login=text(401, MSG_LOGIN, secure=True),
+        method=text(405, "Method not allowed", secure=True),
+        bad_json=jsonr(400, {"error": "Invalid JSON body"}, secure=True),
+    )
+    got = await session_post_json(request, core, refusals)
+    if isinstance(got, web.Response):
+        return got
+    who, body = got
     spec = parse_generate(body)
     if isinstance(spec, str):
         return jsonr(400, {"error": spec}, secure=True)
@@ -159,15 +161,15 @@ async def list_keys(request: web.Request, core: Core) -> web.StreamResponse:
 
 
 async def delete(request: web.Request, core: Core) -> web.StreamResponse:
-    who = await session_user(request, core)
-    if who is None:
-        return jsonr(401, {"error": MSG_LOGIN}, secure=True)
-    if request.method != "POST":
-        return jsonr(405, {"error": "Method not allowed"}, secure=True)
-    try:
-        body = await read_json_object(request)
-    except BadJson:
-        return jsonr(400, {"error": "Invalid JSON body"}, secure=True)
+    refusals = Refusals(
+        login=jsonr(401, {"error": MSG_LOGIN}, secure=True),
+        method=jsonr(405, {"error": "Method not allowed"}, secure=True),
+        bad_json=jsonr(400, {"error": "Invalid JSON body"}, secure=True),
+    )
+    got = await session_post_json(request, core, refusals)
+    if isinstance(got, web.Response):
+        return got
+    who, body = got
     key_id = body.get("id")
     if not isinstance(key_id, str) or not key_id.strip():
         return jsonr(400, {"error": "API key ID is required"}, secure=True)

@@ -16,7 +16,7 @@ from typing import Any
 
 from aiohttp import web
 
-from .api_common import BadJson, jsonr, read_json_object, session_user, text
+from .api_common import Refusals, jsonr, session_post_json, session_user, text
 from .core import Core
 from .d1 import AuthDB
 from .jsvalues import TooLong, sanitize_string
@@ -106,15 +106,10 @@ async def list_rooms(request: web.Request, core: Core) -> web.StreamResponse:
 
 
 async def create(request: web.Request, core: Core) -> web.StreamResponse:
-    who = await session_user(request, core)
-    if who is None:
-        return text(401, MSG_LOGIN, secure=True)
-    if request.method != "POST":
-        return text(405, "Method not allowed", secure=True)
-    try:
-        body = await read_json_object(request)
-    except BadJson:
-        return text(400, "Invalid JSON body", secure=True)
+    got = await session_post_json(request, core, _rooms_refusals())
+    if isinstance(got, web.Response):
+        return got
+    who, body = got
     room = parse_create(body)
     if isinstance(room, str):
         return text(400, room, secure=True)
@@ -138,15 +133,10 @@ async def _create(core: Core, user_id: str, room: NewRoom) -> web.Response:
 
 async def delete(request: web.Request, core: Core) -> web.StreamResponse:
     """Succeeds even when nothing matched, and keeps the room's data (§6 #14, kept)."""
-    who = await session_user(request, core)
-    if who is None:
-        return text(401, MSG_LOGIN, secure=True)
-    if request.method != "POST":
-        return text(405, "Method not allowed", secure=True)
-    try:
-        body = await read_json_object(request)
-    except BadJson:
-        return text(400, "Invalid JSON body", secure=True)
+    got = await session_post_json(request, core, _rooms_refusals())
+    if isinstance(got, web.Response):
+        return got
+    who, body = got
     room_id = body.get("roomId")
     if not room_id or not isinstance(room_id, str):
         return text(400, "Invalid room ID", secure=True)
@@ -161,3 +151,12 @@ def register(core: Core) -> None:
     core.worker_routes["/api/rooms/list"] = list_rooms
     core.worker_routes["/api/rooms/create"] = create
     core.worker_routes["/api/rooms/delete"] = delete
+
+
+def _rooms_refusals() -> Refusals:
+    """Room routes answer in plain text: RoomSelection shows `response.text()` verbatim."""
+    return Refusals(
+        login=text(401, MSG_LOGIN, secure=True),
+        method=text(405, "Method not allowed", secure=True),
+        bad_json=text(400, "Invalid JSON body", secure=True),
+    )
