@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
+import gc
 import logging
 import os
 import resource
@@ -163,6 +164,7 @@ async def serve(settings: Settings, out: TextIO | None = None, spawned: float | 
     raise_fd_limit()
     preflight(sys.stderr)
     runner, bound = await start(settings)
+    resume_collection()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -190,6 +192,16 @@ async def serve(settings: Settings, out: TextIO | None = None, spawned: float | 
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
     return code
+
+
+def resume_collection() -> None:
+    """Resume the cyclic collector `nanodev up` paused while it loaded (cli.up), once listening.
+    What start-up built lives as long as the process: `gc.freeze` moves it out of the
+    collector's reach, so later full collections do not walk it either. A process that never
+    paused the collector (a test serving in-process) is left as it was."""
+    if not gc.isenabled():
+        gc.freeze()
+        gc.enable()
 
 
 def preflight(err: TextIO) -> None:
