@@ -4,8 +4,9 @@ tests/workerd/worker.js on loopback, for tests and benchmarks.
     worker = start_workerd()          # WorkerdMissing when the binary is not installed
     worker.base_url                   # http://127.0.0.1:<port>, the Worker as the reference has it
     worker.url("no-room-id-check")    # the same Worker with a deliberate bug (see VARIANTS)
+    worker.port, worker.proc          # that Worker's port; the workerd process (a Popen)
     worker.valid_key, worker.expired_key, worker.revoked_key, worker.cookie, worker.session_token
-    worker.stop()
+    worker.stop()                     # SIGTERM, then SIGKILL; reaped; its directory removed
 
 One workerd process serves every variant, each on its own listening socket, which this module
 binds on 127.0.0.1 port 0 and hands to workerd as a file descriptor (no port is guessed).
@@ -30,7 +31,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
@@ -44,6 +45,7 @@ VARIANTS = {
 }
 COMPATIBILITY_DATE = "2025-01-01"
 USER_ID = "workerd-user"
+KINDS = ("valid", "expired", "revoked")
 
 
 class WorkerdMissing(RuntimeError):
@@ -150,6 +152,40 @@ def config(variants: dict[str, str]) -> str:
     )
 
 
+@dataclass(frozen=True)
+class Credentials:
+    """What the Worker is told about (its AUTH binding) and what a client sends."""
+
+    valid_key: str
+    expired_key: str
+    revoked_key: str
+    cookie: str
+    session_token: str
+
+    @classmethod
+    def fresh(cls) -> tuple[Credentials, dict[str, object]]:
+        """New keys and a session, and the AUTH binding's JSON that knows them."""
+        now_ms = int(time.time() * 1000)
+        secret, token = secrets.token_hex(32), secrets.token_urlsafe(24)
+        key = {kind: f"nk_workerd_{kind}_{secrets.token_hex(8)}" for kind in KINDS}
+        made = cls(
+            valid_key=key["valid"],
+            expired_key=key["expired"],
+            revoked_key=key["revoked"],
+            cookie=signed_cookie(token, secret),
+            session_token=token,
+        )
+        auth: dict[str, object] = {
+            "secret": secret,
+            "keys": {
+                made.valid_key: {"user_id": USER_ID, "expires_at": now_ms + 3_600_000},
+                made.expired_key: {"user_id": USER_ID, "expires_at": now_ms - 60_000},
+            },
+            "sessions": {token: {"userId": USER_ID, "expiresAt": now_ms // 1000 + 3600}},
+        }
+        return made, auth
+
+
 def _listener() -> socket.socket:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind((HOST, 0))
@@ -157,45 +193,33 @@ def _listener() -> socket.socket:
     return sock
 
 
+_NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback, always
+
+
 def _healthy(url: str) -> bool:
     try:
-        with urllib.request.urlopen(url + "/health", timeout=1) as resp:
+        with _NO_PROXY.open(url + "/health", timeout=1) as resp:
             return bool(resp.status == 200)
     except (urllib.error.URLError, OSError):
         return False
 
 
-def start_workerd(variants: tuple[str, ...] = tuple(VARIANTS), timeout: float = 20.0) -> Workerd:
-    """Spawn workerd serving `variants`; return once each answers GET /health with 200."""
-    binary = workerd_binary()
-    workdir = Path(tempfile.mkdtemp(prefix="nanodev-workerd-"))
-    now_ms = int(time.time() * 1000)
-    secret, token = secrets.token_hex(32), secrets.token_urlsafe(24)
-    keys = {
-        "valid": f"nk_workerd_valid_{secrets.token_hex(8)}",
-        "expired": f"nk_workerd_expired_{secrets.token_hex(8)}",
-        "revoked": f"nk_workerd_revoked_{secrets.token_hex(8)}",
-    }
-    auth = {
-        "secret": secret,
-        "keys": {
-            keys["valid"]: {"user_id": USER_ID, "expires_at": now_ms + 3_600_000},
-            keys["expired"]: {"user_id": USER_ID, "expires_at": now_ms - 60_000},
-        },
-        "sessions": {token: {"userId": USER_ID, "expiresAt": now_ms // 1000 + 3600}},
-    }
+def _prepare(workdir: Path, variants: dict[str, str], auth: dict[str, object]) -> None:
     (workdir / "auth.json").write_text(json.dumps(auth))
     shutil.copy(PACKAGE / "worker.js", workdir / "worker.js")
-    chosen = {name: VARIANTS[name] for name in variants}
-    for name in chosen:
+    for name in variants:
         (workdir / "storage" / name).mkdir(parents=True)
-    (workdir / "config.capnp").write_text(config(chosen))
-    listeners = {name: _listener() for name in chosen}
+    (workdir / "config.capnp").write_text(config(variants))
+
+
+def _spawn(
+    binary: Path, workdir: Path, listeners: dict[str, socket.socket]
+) -> subprocess.Popen[bytes]:
     args = [str(binary), "serve", "config.capnp"]
     for name, sock in listeners.items():
         args += ["--socket-fd", f"{name}={sock.fileno()}"]
     with (workdir / "workerd.log").open("wb") as log:
-        proc = subprocess.Popen(
+        return subprocess.Popen(
             args,
             cwd=workdir,
             stdin=subprocess.DEVNULL,
@@ -204,19 +228,26 @@ def start_workerd(variants: tuple[str, ...] = tuple(VARIANTS), timeout: float = 
             pass_fds=[s.fileno() for s in listeners.values()],
             start_new_session=True,
         )
-    ports = {name: int(sock.getsockname()[1]) for name, sock in listeners.items()}
-    for sock in listeners.values():
-        sock.close()  # workerd holds its own copies
-    worker = Workerd(
-        proc,
-        ports,
-        workdir,
-        valid_key=keys["valid"],
-        expired_key=keys["expired"],
-        revoked_key=keys["revoked"],
-        cookie=signed_cookie(token, secret),
-        session_token=token,
-    )
+
+
+def start_workerd(variants: tuple[str, ...] = tuple(VARIANTS), timeout: float = 20.0) -> Workerd:
+    """Spawn workerd serving `variants`; return once each answers GET /health with 200."""
+    binary = workerd_binary()
+    chosen = {name: VARIANTS[name] for name in variants}
+    made, auth = Credentials.fresh()
+    workdir = Path(tempfile.mkdtemp(prefix="nanodev-workerd-"))
+    listeners = {name: _listener() for name in chosen}
+    try:
+        _prepare(workdir, chosen, auth)
+        proc = _spawn(binary, workdir, listeners)
+    except BaseException:
+        shutil.rmtree(workdir, ignore_errors=True)
+        raise
+    finally:
+        ports = {name: int(sock.getsockname()[1]) for name, sock in listeners.items()}
+        for sock in listeners.values():
+            sock.close()  # workerd holds its own copies
+    worker = Workerd(proc, ports, workdir, **asdict(made))
     try:
         _wait_ready(worker, timeout)
     except Exception as exc:
