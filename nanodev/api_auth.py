@@ -13,7 +13,6 @@ import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 from aiohttp import web
 
@@ -23,10 +22,10 @@ from .cookies import COOKIE_NAME, MAX_AGE, SECURE_COOKIE_NAME, set_cookie_header
 from .cookies import session_cookie_from_header as session_cookie
 from .core import Core
 from .d1 import now_s
+from .guard import origin_allowed
 from .passwords import hash_password, verify_password
 
 PREFIX = "/api/auth"
-LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 DONT_REMEMBER = "better-auth.dont_remember"
 _EMAIL_RE = re.compile(r"^[^\s@]+@[^\s@]+\.[^\s@]+$")
 MIN_PASSWORD, MAX_PASSWORD = 8, 128
@@ -59,35 +58,6 @@ NO_SESSION = AuthError(400, "Failed to get session")
 
 
 # -- pure decisions ---------------------------------------------------------------------------
-def hostname(authority: str) -> str | None:
-    """`127.0.0.1:3000`, `[::1]:8787`, `localhost` → the bare host name, lowercased."""
-    try:
-        return urlsplit("//" + authority).hostname
-    except ValueError:
-        return None
-
-
-def same_host(a: str | None, b: str | None) -> bool:
-    """Same host name on any port; every loopback name counts as one host."""
-    if not a or not b:
-        return False
-    return a == b or (a in LOOPBACK_NAMES and b in LOOPBACK_NAMES)
-
-
-def origin_allowed(origin: str, request_host: str, extra: tuple[str, ...] = ()) -> bool:
-    """Better Auth's trusted-origin check, widened to every port of the serving host."""
-    if origin.rstrip("/") in {o.rstrip("/") for o in extra}:
-        return True
-    try:
-        parts = urlsplit(origin)
-        origin_host = parts.hostname
-    except ValueError:
-        return False
-    if parts.scheme not in ("http", "https"):
-        return False
-    return same_host(origin_host, hostname(request_host))
-
-
 def callback_allowed(callback: str, request_host: str, extra: tuple[str, ...] = ()) -> bool:
     """A relative path, or an absolute URL on a trusted origin."""
     if callback.startswith("/") and not callback.startswith("//"):

@@ -12,30 +12,10 @@ from functools import partial
 
 from aiohttp import WSCloseCode, web
 
-from . import (
-    __version__,
-    accounts,
-    api_auth,
-    api_keys,
-    api_misc,
-    api_rooms,
-    expiry,
-    frontend,
-    guard,
-    inspector,
-    methods_cloud,
-    methods_memory,
-    methods_rows,
-    methods_schema,
-    methods_sql,
-    methods_tasks,
-    methods_webhooks,
-    room_http,
-    webhooks,
-)
+from . import __version__, expiry, frontend, guard, inspector, webhooks
 from .console import ConsoleLog
 from .core import CORE, Core
-from .d1 import open_auth_db
+from .d1 import AuthDB, open_auth_db
 from .gateway import LISTENERS, front_door
 from .recorder import Recorder
 from .rooms import RoomRegistry
@@ -48,18 +28,35 @@ SETTINGS: web.AppKey[Settings] = web.AppKey("nanodev_settings", Settings)
 RECORDER: web.AppKey[Recorder] = web.AppKey("nanodev_recorder", Recorder)
 
 
-def builtin_methods() -> MethodTable:
-    methods = MethodTable()
-    for module in (
-        methods_schema,
-        methods_rows,
-        methods_sql,
-        methods_tasks,
-        methods_memory,
-        methods_webhooks,
-    ):
-        module.register(methods)
-    return methods
+def builtin_methods(db: AuthDB | None = None) -> MethodTable:
+    """The built-in RPC methods (with the auth DB, the Cloudflare-only ones too). Their modules
+    are imported when the table is first used, not at start: no handshake needs them."""
+
+    def register(methods: MethodTable) -> None:
+        from . import (  # noqa: PLC0415
+            methods_memory,
+            methods_rows,
+            methods_schema,
+            methods_sql,
+            methods_tasks,
+            methods_webhooks,
+        )
+
+        for module in (
+            methods_schema,
+            methods_rows,
+            methods_sql,
+            methods_tasks,
+            methods_memory,
+            methods_webhooks,
+        ):
+            module.register(methods)
+        if db is not None:
+            from . import accounts, methods_cloud  # noqa: PLC0415
+
+            methods_cloud.register(methods, partial(accounts.user_tier, db))
+
+    return MethodTable(register)
 
 
 def create_app(settings: Settings) -> web.Application:
@@ -85,20 +82,14 @@ async def _core_ctx(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     ensure_layout(settings.state_dir)
     recorder = app[RECORDER]
-    methods = builtin_methods()
     async with open_auth_db(settings.auth_db_path) as db:
+        methods = builtin_methods(db)
         rooms = RoomRegistry(settings, methods, recorder)
         core = Core(
             settings, recorder, db, rooms, methods, load_secret(settings.state_dir), __version__
         )
         core.frontend = frontend.builtin_demo
         app[CORE] = core
-        api_auth.register(core)
-        api_keys.register(core)
-        api_rooms.register(core)
-        api_misc.register(core)
-        room_http.register(core)
-        methods_cloud.register(methods, partial(accounts.user_tier, db))
         stop_console = recorder.listen(ConsoleLog(sys.stdout)) if settings.log_requests else None
         rooms.tasks.spawn(rooms.sweep_forever(), "sweeper")
         core.touches = Touches(db)

@@ -52,6 +52,7 @@ class Core:
     worker_prefixes: dict[str, HttpHandler] = field(default_factory=dict)
     # Room-scoped HTTP routes (the DO's fetch), reached after room_id and auth checks.
     room_routes: dict[str, RoomHttpHandler] = field(default_factory=dict)
+    routes_loaded: bool = False  # both tables are filled on first need (worker.load_routes)
     tasks: TaskSet = field(default_factory=lambda: TaskSet("core"))
     frontend: HttpHandler | None = None
     extras: dict[str, Any] = field(default_factory=dict)

@@ -3,18 +3,22 @@
 A page on any website can make a browser talk to 127.0.0.1 (by rebinding its own DNS name to
 it, or by plain cross-site requests). Loopback binding is no defence, so every request must
 carry a `Host` nanodev recognises, nanodev's own pages answer loopback clients only, and
-state-changing actions and the inspector's live socket must come from the same origin.
+state-changing actions and the inspector's live socket must come from the same origin. The
+Worker's cookie-carrying requests (auth endpoints, session upgrades) follow Better Auth's
+trusted-origin rule instead: any port of the serving host (`origin_allowed`).
 """
 
 from __future__ import annotations
 
 import ipaddress
 from collections.abc import Awaitable, Callable, Iterable
+from urllib.parse import urlsplit
 
 from aiohttp import web
 from aiohttp.typedefs import Middleware
 
 DEFAULT_HOSTS = frozenset({"localhost", "127.0.0.1", "[::1]"})
+LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 INSPECTOR_PREFIX = "/__nanodev"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -70,6 +74,35 @@ def same_origin(origin: str | None, host: str, scheme: str = "http") -> bool:
     if not origin or origin == "null":
         return False
     return origin.lower() == f"{scheme}://{host}".lower()
+
+
+def hostname(authority: str) -> str | None:
+    """`127.0.0.1:3000`, `[::1]:8787`, `localhost` → the bare host name, lowercased."""
+    try:
+        return urlsplit("//" + authority).hostname
+    except ValueError:
+        return None
+
+
+def same_host(a: str | None, b: str | None) -> bool:
+    """Same host name on any port; every loopback name counts as one host."""
+    if not a or not b:
+        return False
+    return a == b or (a in LOOPBACK_NAMES and b in LOOPBACK_NAMES)
+
+
+def origin_allowed(origin: str, request_host: str, extra: tuple[str, ...] = ()) -> bool:
+    """Better Auth's trusted-origin check, widened to every port of the serving host."""
+    if origin.rstrip("/") in {o.rstrip("/") for o in extra}:
+        return True
+    try:
+        parts = urlsplit(origin)
+        origin_host = parts.hostname
+    except ValueError:
+        return False
+    if parts.scheme not in ("http", "https"):
+        return False
+    return same_host(origin_host, hostname(request_host))
 
 
 def cross_site_refusal(request: web.Request) -> str | None:

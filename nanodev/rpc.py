@@ -135,26 +135,42 @@ class Call:
 
 
 class MethodTable:
-    """RPC method name → handler, per app, so a hooks module can add methods at runtime."""
+    """RPC method name → handler, per app, so a hooks module can add methods at runtime.
 
-    def __init__(self) -> None:
+    `builtins` registers the built-in methods the first time the table is used at all, so
+    their modules load on the first call rather than at start, and always before anything
+    else (a hooks module) registers."""
+
+    def __init__(self, builtins: Callable[[MethodTable], None] | None = None) -> None:
         self._methods: dict[str, Handler] = {}
         self._origins: dict[str, str] = {}
+        self._builtins = builtins
+
+    def _load_builtins(self) -> None:
+        if self._builtins is not None:
+            register, self._builtins = self._builtins, None
+            register(self)
 
     def register(self, name: str, handler: Handler, origin: str = "builtin") -> None:
+        self._load_builtins()
         self._methods[name] = handler
         self._origins[name] = origin
 
     def unregister_origin(self, origin: str) -> None:
+        self._load_builtins()
         for name in [n for n, o in self._origins.items() if o == origin]:
             del self._methods[name]
             del self._origins[name]
 
     def get(self, name: str) -> Handler | None:
+        if self._builtins is not None:
+            self._load_builtins()
         return self._methods.get(name)
 
     def names(self) -> list[str]:
+        self._load_builtins()
         return sorted(self._methods)
 
     def origin(self, name: str) -> str | None:
+        self._load_builtins()
         return self._origins.get(name)

@@ -14,15 +14,38 @@ from collections.abc import Awaitable
 
 from aiohttp import web
 
-from .api_auth import origin_allowed
 from .auth import AuthResult, extract_credentials
 from .auth_chain import authenticate
 from .core import FLOW, Core
 from .d1 import now_ms
 from .events import AuthDecided, AuthStep, now
+from .guard import origin_allowed
 from .rewrite import is_backend_path
 from .room_socket import serve_socket
 from .roomids import RoomIdProblem, check_room_id
+
+# The Worker's own routes (api_*.py) all live under /api/ or at one of these paths. Their modules
+# and the room's HTTP routes (room_http.py) are imported on the first request that may need
+# them, not at start: no handshake needs them. tests/test_worker.py holds every route to this.
+OWN_ROUTE_PATHS = frozenset({"/debug-auth", "/global-query"})
+
+
+def may_be_own_route(path: str) -> bool:
+    return path.startswith("/api/") or path in OWN_ROUTE_PATHS
+
+
+def load_routes(core: Core) -> None:
+    """Register the Worker's own routes and the room's HTTP routes, once per app."""
+    if core.routes_loaded:
+        return
+    from . import api_auth, api_keys, api_misc, api_rooms, room_http  # noqa: PLC0415
+
+    api_auth.register(core)
+    api_keys.register(core)
+    api_rooms.register(core)
+    api_misc.register(core)
+    room_http.register(core)
+    core.routes_loaded = True
 
 
 def text_response(status: int, body: str, *, fix: str = "") -> web.Response:
@@ -54,6 +77,8 @@ def handle(request: web.Request, core: Core, path: str) -> Awaitable[web.StreamR
     # `/health?room_id=…` is the room's own health route (reference §3.3), reached with auth.
     if path == "/health" and request.method in ("GET", "HEAD") and "room_id" not in request.query:
         return _answer(json_response(200, health_body(core)))
+    if not core.routes_loaded and may_be_own_route(path):
+        load_routes(core)
     route = core.worker_routes.get(path)
     if route is None:
         route = next((h for p, h in core.worker_prefixes.items() if path.startswith(p)), None)
@@ -104,6 +129,7 @@ async def room_scoped(
         flow.cause = "/connect needs a WebSocket upgrade"
         flow.fix = "Open it with new WebSocket(...), or send Upgrade: websocket"
         return text_response(426, "Expected Upgrade: websocket", fix=flow.fix)
+    load_routes(core)
     room_route = core.room_routes.get(path)
     if room_route is None:
         flow.cause = f"the room has no HTTP route {path}"

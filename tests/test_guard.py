@@ -7,7 +7,13 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 
-from nanodev.guard import host_allowed, is_loopback_client, same_origin, split_host
+from nanodev.guard import (
+    host_allowed,
+    is_loopback_client,
+    origin_allowed,
+    same_origin,
+    split_host,
+)
 from tests.conftest import Nano
 
 ALLOWED = ["localhost", "localhost:3000", "127.0.0.1", "127.0.0.1:8787", "[::1]", "[::1]:3000"]
@@ -96,3 +102,24 @@ async def test_allowed_hosts_setting(make_nano: Callable[..., Awaitable[Nano]]) 
     assert port is not None
     assert (await _raw_get(port, f"dev.test:{port}"))[0] == 200
     assert (await _raw_get(port, f"other.test:{port}"))[0] == 403
+
+
+@pytest.mark.parametrize(
+    ("origin", "host", "ok"),
+    [
+        ("http://127.0.0.1:3000", "127.0.0.1:8787", True),
+        ("http://localhost:5173", "127.0.0.1:3000", True),
+        ("http://[::1]:3000", "localhost:8787", True),
+        ("http://devbox.lan:3000", "devbox.lan:8787", True),
+        ("https://evil.example", "127.0.0.1:3000", False),
+        ("http://127.0.0.1.evil.example", "127.0.0.1:3000", False),
+        ("null", "127.0.0.1:3000", False),
+        ("javascript://127.0.0.1", "127.0.0.1:3000", False),
+    ],
+)
+def test_origin_allowed_any_port_of_the_same_host(origin: str, host: str, ok: bool) -> None:
+    assert origin_allowed(origin, host) is ok
+
+
+def test_extra_trusted_origins() -> None:
+    assert origin_allowed("https://app.example", "127.0.0.1:3000", ("https://app.example/",))

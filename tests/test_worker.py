@@ -10,6 +10,7 @@ import aiohttp
 import pytest
 
 from nanodev.events import AuthDecided
+from nanodev.worker import load_routes, may_be_own_route
 
 from .conftest import Nano
 
@@ -176,3 +177,19 @@ async def test_upgrade_on_bare_worker_paths(nano: Nano) -> None:
     for path in ("/websocket", "/__ws/websocket", "/connect", "/"):
         resp = await handshake(nano, f"room_id=room-1&key={key}", path=path)
         assert resp.status == 101, path
+
+
+async def test_every_worker_route_is_reached_by_its_lazy_load(nano: Nano) -> None:
+    """The route modules load on the first request that may need them: every route they
+    register must sit where `may_be_own_route` looks, or it would never be found."""
+    core = nano.core
+    assert not core.routes_loaded and not core.worker_routes  # nothing loaded at start
+    load_routes(core)
+    assert core.worker_routes and core.worker_prefixes and core.room_routes
+    assert all(may_be_own_route(path) for path in core.worker_routes)
+    assert all(prefix.startswith("/api/") for prefix in core.worker_prefixes)
+
+
+async def test_first_worker_route_request_loads_the_routes(nano: Nano) -> None:
+    resp = await nano.get("/__ws/api/user-tier")
+    assert resp.status == 401 and nano.core.routes_loaded
