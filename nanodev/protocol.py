@@ -19,7 +19,8 @@ RESET = '{"type":"reset"}'
 
 
 class _Msg(BaseModel):
-    model_config = ConfigDict(extra="allow", frozen=True)
+    # Validators are built on the first frame, not at import: start-up time matters more.
+    model_config = ConfigDict(extra="allow", frozen=True, defer_build=True)
     requestId: Any = None
     updateId: Any = None
 
@@ -87,7 +88,9 @@ ClientMessage = Annotated[
     | LegacyCall,
     Field(discriminator="action"),
 ]
-_ADAPTER: TypeAdapter[ClientMessage] = TypeAdapter(ClientMessage)
+_ADAPTER: TypeAdapter[ClientMessage] = TypeAdapter(
+    ClientMessage, config=ConfigDict(defer_build=True)
+)
 KNOWN_ACTIONS = (
     "ping",
     "subscribe",
