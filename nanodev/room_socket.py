@@ -32,7 +32,7 @@ async def serve_socket(
     flow = request[FLOW]
     ws = web.WebSocketResponse(
         compress=False,  # one encoded frame can go to every subscriber unchanged
-        max_msg_size=settings.max_message_bytes,
+        max_msg_size=settings.ws_max_msg_size,
         writer_limit=settings.max_socket_buffer_bytes,
     )
     await ws.prepare(request)

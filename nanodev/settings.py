@@ -110,6 +110,12 @@ class Settings(BaseModel):
         return value
 
     @property
+    def ws_max_msg_size(self) -> int:
+        """aiohttp's `max_msg_size` for `max_message_bytes`: aiohttp refuses a message whose size
+        reaches its limit (>=), and a message of exactly `max_message_bytes` must pass."""
+        return self.max_message_bytes + 1
+
+    @property
     def is_loopback(self) -> bool:
         return self.host in LOOPBACK_HOSTS or self.host.startswith("127.")
 

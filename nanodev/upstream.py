@@ -129,16 +129,16 @@ class UpstreamRelay:
         recorder: Recorder,
         *,
         timeout: float,
-        max_message_bytes: int,
+        max_msg_size: int,
         preview: int = 4096,
     ) -> None:
         self.origin = normalize_origin(origin)
         self.session = session
         self.recorder = recorder
         self.timeout = timeout
-        self.max_message_bytes = max_message_bytes
+        self.max_msg_size = max_msg_size  # aiohttp's limit (see Settings.ws_max_msg_size)
         self.preview = preview
-        self.ws = SocketRelay(self.origin, recorder, max_message_bytes=max_message_bytes)
+        self.ws = SocketRelay(self.origin, recorder, max_msg_size=max_msg_size)
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         flow = request[FLOW]
@@ -236,7 +236,7 @@ class UpstreamRelay:
                 headers=headers,
                 protocols=requested_protocols(request.headers),
                 timeout=aiohttp.ClientWSTimeout(ws_receive=None, ws_close=2.0),
-                max_msg_size=self.max_message_bytes,
+                max_msg_size=self.max_msg_size,
                 compress=0,  # no permessage-deflate on this leg either
             )
         except HandshakeRefused as refused:
@@ -290,7 +290,7 @@ async def _upstream_ctx(app: web.Application) -> AsyncIterator[None]:
             session,
             core.recorder,
             timeout=settings.upstream_timeout,
-            max_message_bytes=settings.max_message_bytes,
+            max_msg_size=settings.ws_max_msg_size,
             preview=settings.frame_preview_bytes,
         )
         yield

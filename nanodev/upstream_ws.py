@@ -130,10 +130,10 @@ async def close_quietly(ws: WsEnd, code: int, reason: str = "") -> None:
 class SocketRelay:
     """Relays accepted upstream sockets and closes them all when the server stops."""
 
-    def __init__(self, origin: str, recorder: Recorder, *, max_message_bytes: int) -> None:
+    def __init__(self, origin: str, recorder: Recorder, *, max_msg_size: int) -> None:
         self.origin = origin
         self.recorder = recorder
-        self.max_message_bytes = max_message_bytes
+        self.max_msg_size = max_msg_size
         # Each open client socket and its upstream leg, closed together when the server stops.
         self.sockets: dict[web.WebSocketResponse, aiohttp.ClientWebSocketResponse] = {}
         self.stopping = False
@@ -148,7 +148,7 @@ class SocketRelay:
         """Answer the client's upgrade (the upstream already accepted) and relay until done."""
         down = web.WebSocketResponse(
             protocols=(up.protocol,) if up.protocol else (),
-            max_msg_size=self.max_message_bytes,
+            max_msg_size=self.max_msg_size,
             compress=False,  # no permessage-deflate: frames pass as they came, no zlib per frame
         )
         await down.prepare(request)

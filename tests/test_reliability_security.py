@@ -131,6 +131,16 @@ async def test_message_over_the_limit_closes_1009(nano: Nano) -> None:
     assert code == 1009
 
 
+async def test_message_of_exactly_the_limit_is_accepted(nano: Nano) -> None:
+    ws = await nano.connect("edge")
+    await ws.send_str("x" * nano.core.settings.max_message_bytes)  # not JSON: an error reply
+    reply = await ws.receive(timeout=5)
+    assert reply.type is aiohttp.WSMsgType.TEXT, f"a message at the limit was refused: {reply}"
+    assert reply.json()["type"] == "error"
+    await ws.send_str('{"action":"ping"}')
+    assert (await ws.receive_json(timeout=5))["type"] == "pong"
+
+
 # -- start-up checks (S10, S4) ------------------------------------------------------------------
 def test_aiohttp_floor_and_compiled_parser() -> None:
     assert check_aiohttp().errors == ()

@@ -294,6 +294,18 @@ async def test_200_random_messages_arrive_byte_identical(
     assert len([f for f in events(nano, Frame) if f.direction == "in"]) == 200
 
 
+async def test_the_message_size_limit_admits_exactly_the_limit(
+    make_nano: MakeNano, worker: TestServer
+) -> None:
+    nano = await relayed(make_nano, worker, max_message_bytes=4096)
+    async with nano.session.ws_connect(nano.ws_url(room_id="r")) as ws:
+        await ws.send_str("y" * 4096)  # echoed by the stand-in: passes both legs
+        assert (await ws.receive(timeout=5)).data == "y" * 4096
+        await ws.send_str("y" * 4097)
+        msg = await ws.receive(timeout=5)
+        assert msg.type is aiohttp.WSMsgType.CLOSE and msg.data == 1009, msg
+
+
 async def test_slow_reader_applies_back_pressure(make_nano: MakeNano, worker: TestServer) -> None:
     nano = await relayed(make_nano, worker, max_message_bytes=2 << 20)
     count, size = 200, 1 << 20
