@@ -91,8 +91,11 @@ def _origin_flag(ctx: click.Context, param: click.Parameter, value: str | None) 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="nanodev")
-def main() -> None:
+@click.pass_context
+def main(ctx: click.Context) -> None:
     """Local development for realtime Worker + Durable Object apps, in one process."""
+    if ctx.invoked_subcommand != "up":  # `python -m nanodev` paused it for `up` (__main__.py)
+        gc.enable()
 
 
 @main.command()
@@ -140,13 +143,16 @@ def main() -> None:
 def up(config: Path | None, **flags: Any) -> None:
     """Serve the frontend, the /__ws rewrite, the emulated Worker and the rooms."""
     # Loading the server builds ~50,000 long-lived objects and no garbage, which the cyclic
-    # collector would scan over and over (a tenth of start-up): paused here, resumed by
-    # `serve` once listening (see resume_collection).
+    # collector would scan over and over (a tenth of start-up): paused until `serve` listens
+    # (serve.resume_collection), and resumed here on every way out.
     gc.disable()
-    from .serve import run  # noqa: PLC0415 - keeps `nanodev keys …` quick to start
+    try:
+        from .serve import run  # noqa: PLC0415 - keeps `nanodev keys …` quick to start
 
-    settings = build_settings(config, flags)
-    sys.exit(run(settings, spawned=_SPAWNED))
+        code = run(build_settings(config, flags), spawned=_SPAWNED)
+    finally:
+        gc.enable()
+    sys.exit(code)
 
 
 def build_settings(config: Path | None, flags: dict[str, Any]) -> Settings:
