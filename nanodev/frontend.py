@@ -20,11 +20,11 @@ from . import demo
 from .core import CORE, FLOW, Core
 from .events import Note, now
 from .livereload import CLIENT_PATH, WS_PATH, ReloadHub
-from .reload import Reloader, watched_for
 from .settings import Settings
 
 if TYPE_CHECKING:  # each imported by _frontend_ctx only when configured (start-up time)
     from .proxy import DevProxy
+    from .reload import Reloader
     from .static import StaticSite
 
 
@@ -95,14 +95,20 @@ async def _frontend_ctx(app: web.Application) -> AsyncIterator[None]:
     else:
         core.frontend = builtin_demo
     core.recorder.record(Note(0, now(), "info", f"frontend: {fe.mode}"))
-    fe.reloader = Reloader(
-        core, fe.hub, watched_for(core, settings.static_dir if fe.site else None)
-    )
+    # The watcher, and its imports, only when there is something to watch (reload.Watched).
+    if fe.site or settings.config_path or settings.hooks or settings.migrations_dir:
+        from .reload import Reloader, watched_for  # noqa: PLC0415
+
+        fe.reloader = Reloader(
+            core, fe.hub, watched_for(core, settings.static_dir if fe.site else None)
+        )
     try:
-        await fe.reloader.start()
+        if fe.reloader is not None:
+            await fe.reloader.start()
         yield
     finally:
-        await fe.reloader.close()
+        if fe.reloader is not None:
+            await fe.reloader.close()
         await fe.hub.close_all()
         if fe.session is not None:
             await fe.session.close()
