@@ -5,7 +5,6 @@ Kept free of heavy imports: the CLI calls it before anything else is loaded.
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +16,8 @@ def default_static_dir(cwd: Path) -> Path | None:
     wrangler = cwd / "wrangler.toml"
     if not wrangler.is_file():
         return None
+    import tomllib  # noqa: PLC0415 - only with a wrangler.toml (see the module's note)
+
     try:
         site = tomllib.loads(wrangler.read_text(encoding="utf-8")).get("site")
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):

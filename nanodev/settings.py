@@ -6,7 +6,6 @@ Each field's description doubles as the CLI help text, so the two cannot drift.
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Mapping
 from enum import StrEnum
 from pathlib import Path
@@ -130,6 +129,8 @@ class Settings(BaseModel):
 
 def load_toml(path: Path) -> dict[str, Any]:
     """Read nanodev.toml's settings table; unknown keys fail in Settings with a clear message."""
+    import tomllib  # noqa: PLC0415 - most runs have no settings file; start-up time matters
+
     with path.open("rb") as fh:
         data = tomllib.load(fh)
     table = data.get("nanodev", data)
