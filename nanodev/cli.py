@@ -24,7 +24,6 @@ from . import __version__
 from .d1 import AuthDB, open_auth_db
 from .discovery import discover_defaults
 from .ids import parse_duration
-from .seeding import SeedError, create_key, create_session, ensure_user
 from .settings import Settings, env_values, load_toml
 
 T = TypeVar("T")
@@ -52,6 +51,8 @@ def json_option(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def with_db(state_dir: Path, work: Callable[[AuthDB], Awaitable[T]]) -> T:
+    from .seeding import SeedError  # noqa: PLC0415 - seeding is not on `up`'s path
+
     async def runner() -> T:
         async with open_auth_db(state_dir / "d1" / "AUTH_DB.sqlite") as db:
             return await work(db)
@@ -201,6 +202,8 @@ def users_create(
         raise click.BadParameter(
             "passwords are 8 to 128 characters (as Better Auth requires)", param_hint="--password"
         )
+    from .seeding import ensure_user  # noqa: PLC0415
+
     user, created = with_db(state_dir, lambda db: ensure_user(db, email, name, password))
     if as_json:
         click.echo(
@@ -223,6 +226,8 @@ def sessions() -> None:
 @json_option
 def sessions_create(email: str, expires_in: str, state_dir: Path, as_json: bool) -> None:
     """Create a session and print its token and the Cookie header to send."""
+    from .seeding import create_session  # noqa: PLC0415
+
     ttl = duration(expires_in, "--expires-in") or 0
     seed = with_db(state_dir, lambda db: create_session(db, state_dir, email, ttl))
     if as_json:
@@ -267,6 +272,8 @@ def keys_create(
         raise click.UsageError("use only one of --expires-in, --never-expires, --expired")
     ttl = None if never_expires else duration(expires_in or "30d", "--expires-in")
     scope_list = tuple(s.strip() for s in scopes.split(",") if s.strip())
+    from .seeding import create_key  # noqa: PLC0415
+
     row = with_db(
         state_dir,
         lambda db: create_key(
@@ -296,6 +303,7 @@ def keys_create(
 @json_option
 def keys_list(email: str | None, state_dir: Path, as_json: bool) -> None:
     """List keys with their state (valid, expired, revoked)."""
+    from .seeding import SeedError  # noqa: PLC0415
 
     async def work(db: AuthDB) -> list[dict[str, Any]]:
         user_id = None
@@ -361,6 +369,7 @@ def doctor(url: str | None, state_dir: Path, as_json: bool, **given: Any) -> Non
     """Run the handshake checklist and check the working directory's set-up."""
     from . import doctor as api  # noqa: PLC0415 - keeps other commands quick to start
     from .doctor_report import render_text  # noqa: PLC0415
+    from .seeding import SeedError  # noqa: PLC0415
 
     options = api.DoctorOptions(url=url or "", workdir=Path.cwd(), **given)
     try:

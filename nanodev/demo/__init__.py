@@ -17,7 +17,6 @@ from aiohttp import web
 
 from ..core import CORE, Core
 from ..d1 import now_ms
-from ..seeding import ensure_user, ws_url
 
 PREFIX = "/__nanodev/demo"
 HERE = Path(__file__).parent
@@ -71,6 +70,8 @@ async def seed(request: web.Request) -> web.StreamResponse:
     why = refusal(request.remote, request.host, request.headers.get("Origin"))
     if why is not None:
         return web.Response(status=403, text=f"Forbidden: {why}\n")
+    from ..seeding import ws_url  # noqa: PLC0415 - the seeding helpers load on first use
+
     core = request.app[CORE]
     body = await demo_identity(core)
     host = request.host
@@ -80,6 +81,8 @@ async def seed(request: web.Request) -> web.StreamResponse:
 
 async def demo_identity(core: Core) -> dict[str, object]:
     """The demo user, its room and a key: created once, returned as they are afterwards."""
+    from ..seeding import ensure_user  # noqa: PLC0415
+
     user, _ = await ensure_user(core.db, DEMO_EMAIL, "Demo")
     keys = await core.db.list_keys(user.id)
     live = [k for k in keys if k["name"] == DEMO_KEY_NAME and not k["revoked_at"]]
