@@ -35,10 +35,14 @@ def _help(field: str) -> str:
     return Settings.model_fields[field].description or ""
 
 
+# One instance for every command: each click.Path looks up its translated names on the disk.
+STATE_DIR_TYPE = click.Path(path_type=Path, file_okay=False)
+
+
 def state_dir_option(fn: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
         "--state-dir",
-        type=click.Path(path_type=Path, file_okay=False),
+        type=STATE_DIR_TYPE,
         envvar="NANODEV_STATE_DIR",
         default=Path(".nanodev"),
         show_default=True,
