@@ -173,13 +173,7 @@ class UpstreamRelay:
     async def _forward_http(
         self, request: web.Request, target: URL, flow: FlowContext
     ) -> web.StreamResponse:
-        headers = forward_headers(
-            request.headers,
-            host=request.host,
-            scheme=request.scheme,
-            remote=request.remote,
-            websocket=False,
-        )
+        headers = _request_headers(request, websocket=False)
         body = request.content.iter_chunked(CHUNK) if request.body_exists else None
         try:
             upstream = await self.session.request(
@@ -223,13 +217,7 @@ class UpstreamRelay:
     async def _relay_ws(
         self, request: web.Request, target: URL, flow: FlowContext
     ) -> web.StreamResponse:
-        headers = forward_headers(
-            request.headers,
-            host=request.host,
-            scheme=request.scheme,
-            remote=request.remote,
-            websocket=True,
-        )
+        headers = _request_headers(request, websocket=True)
         try:
             up = await self.session.ws_connect(
                 target.with_scheme("wss" if target.scheme == "https" else "ws"),
@@ -250,6 +238,17 @@ class UpstreamRelay:
 
     async def close_all(self) -> None:
         await self.ws.close_all()
+
+
+def _request_headers(request: web.Request, *, websocket: bool) -> CIMultiDict[str]:
+    """The upstream's request headers from what nanodev itself saw of the client."""
+    return forward_headers(
+        request.headers,
+        host=request.host,
+        scheme=request.scheme,
+        remote=request.remote,
+        websocket=websocket,
+    )
 
 
 def _refusal(refused: HandshakeRefused, origin: str) -> web.Response:
