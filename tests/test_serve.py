@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import socket
@@ -11,8 +12,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from nanodev.cli import main
 from nanodev.ids import room_file_name
+from nanodev.serve import resume_collection
 
 from .conftest import Proc, free_port
 
@@ -110,3 +114,30 @@ def test_sigterm_exits_zero_within_two_seconds(tmp_path: Path) -> None:
     except ProcessLookupError:
         alive = False
     assert not alive
+
+
+# -- the collector pause while nanodev loads (cli.up, serve.resume_collection) -----------------
+def test_resume_collection_turns_the_collector_back_on_and_freezes_what_start_up_built() -> None:
+    gc.disable()
+    try:
+        before = gc.get_freeze_count()
+        resume_collection()
+        assert gc.isenabled()
+        assert gc.get_freeze_count() > before
+    finally:
+        gc.unfreeze()
+        gc.enable()
+
+
+def test_resume_collection_leaves_a_running_collector_alone() -> None:
+    assert gc.isenabled()
+    before = gc.get_freeze_count()
+    resume_collection()
+    assert gc.isenabled() and gc.get_freeze_count() == before
+
+
+def test_up_that_stops_on_a_bad_flag_leaves_the_collector_on(tmp_path: Path) -> None:
+    # The flag is refused by the settings, inside `up`, after the collector was paused.
+    result = CliRunner().invoke(main, ["up", "--worker-port", "-5", "--state-dir", str(tmp_path)])
+    assert result.exit_code != 0
+    assert gc.isenabled(), result.output
