@@ -17,13 +17,13 @@ from typing import Any
 from aiohttp import web
 
 from . import accounts
-from .api_common import BadJson, jsonr, read_json
 from .cookies import COOKIE_NAME, MAX_AGE, SECURE_COOKIE_NAME, set_cookie_header, sign, verify
 from .cookies import session_cookie_from_header as session_cookie
 from .core import Core
 from .d1 import now_s
-from .guard import origin_allowed
+from .origins import origin_allowed
 from .passwords import hash_password, verify_password
+from .responses import BadJson, jsonr, read_json
 
 PREFIX = "/api/auth"
 DONT_REMEMBER = "better-auth.dont_remember"

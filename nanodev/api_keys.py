@@ -17,9 +17,10 @@ from typing import Any
 
 from aiohttp import web
 
-from .api_common import Refusals, jsonr, session_post_json, session_user, text
+from .api_common import Refusals, session_post_json, session_user
 from .core import Core
 from .jsvalues import TooLong, js_number, sanitize_string
+from .responses import jsonr, text
 
 VALID_SCOPES = ("read", "write", "admin")
 DEFAULT_SCOPES = ("read", "write")

@@ -17,8 +17,9 @@ from typing import Any
 from aiohttp import web
 
 from . import accounts
-from .api_common import BadJson, jsonr, read_json, read_json_object, session_user, text
+from .api_common import session_user
 from .core import Core
+from .responses import BadJson, jsonr, read_json, read_json_object, text
 from .room_http import read_only
 from .webhooks import MSG_BAD_PATTERN, url_problem, valid_event_pattern
 

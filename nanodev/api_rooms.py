@@ -16,10 +16,11 @@ from typing import Any
 
 from aiohttp import web
 
-from .api_common import Refusals, jsonr, session_post_json, session_user, text
+from .api_common import Refusals, session_post_json, session_user
 from .core import Core
 from .d1 import AuthDB
 from .jsvalues import TooLong, sanitize_string
+from .responses import jsonr, text
 
 MSG_LOGIN = "Unauthorized. Please log in."
 _ROOM_CHARS = re.compile(r"^[A-Za-z0-9_-]+$")

@@ -8,18 +8,17 @@ from __future__ import annotations
 
 import sys
 from collections.abc import AsyncIterator
-from functools import partial
 
 from aiohttp import WSCloseCode, web
 
 from . import __version__, expiry, frontend, guard, inspector, webhooks
 from .console import ConsoleLog
 from .core import CORE, Core
-from .d1 import AuthDB, open_auth_db
+from .d1 import open_auth_db
 from .gateway import LISTENERS, front_door
+from .methods_builtin import builtin_methods
 from .recorder import Recorder
 from .rooms import RoomRegistry
-from .rpc import MethodTable
 from .settings import Settings
 from .state import ensure_layout, load_secret
 from .touches import Touches
@@ -28,44 +27,13 @@ SETTINGS: web.AppKey[Settings] = web.AppKey("nanodev_settings", Settings)
 RECORDER: web.AppKey[Recorder] = web.AppKey("nanodev_recorder", Recorder)
 
 
-def builtin_methods(db: AuthDB | None = None) -> MethodTable:
-    """The built-in RPC methods (with the auth DB, the Cloudflare-only ones too). Their modules
-    are imported when the table is first used, not at start: no handshake needs them."""
-
-    def register(methods: MethodTable) -> None:
-        from . import (  # noqa: PLC0415
-            methods_memory,
-            methods_rows,
-            methods_schema,
-            methods_sql,
-            methods_tasks,
-            methods_webhooks,
-        )
-
-        for module in (
-            methods_schema,
-            methods_rows,
-            methods_sql,
-            methods_tasks,
-            methods_memory,
-            methods_webhooks,
-        ):
-            module.register(methods)
-        if db is not None:
-            from . import accounts, methods_cloud  # noqa: PLC0415
-
-            methods_cloud.register(methods, partial(accounts.user_tier, db))
-
-    return MethodTable(register)
-
-
 def create_app(settings: Settings) -> web.Application:
     app = web.Application(client_max_size=settings.max_message_bytes)
     app[SETTINGS] = settings
     app[RECORDER] = Recorder(settings.inspector_capacity, store=settings.record)
     app[LISTENERS] = {}
     app.cleanup_ctx.append(_core_ctx)
-    app.cleanup_ctx.append(webhooks.delivery_ctx)  # after the core it delivers for
+    app.cleanup_ctx.append(_webhooks_ctx)  # after the core it delivers for
     if settings.upstream:  # the relay to a real Worker, after the core; imported only then
         from .upstream import install as install_upstream  # noqa: PLC0415
 
@@ -104,6 +72,16 @@ async def _core_ctx(app: web.Application) -> AsyncIterator[None]:
             await core.tasks.wait_all(timeout=0.2)
             await core.tasks.cancel_all()
             await core.touches.flush()
+
+
+async def _webhooks_ctx(app: web.Application) -> AsyncIterator[None]:
+    core = app[CORE]
+    if not core.settings.deliver_webhooks:
+        yield
+        return
+    async with webhooks.delivering(core.rooms, core.recorder) as delivery:
+        core.extras["webhooks"] = delivery
+        yield
 
 
 async def _close_sockets(app: web.Application) -> None:

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
+from .authrows import KeyRow, SessionRow
 from .cookies import session_cookie_from_header
 from .events import AuthStep
 from .redaction import fingerprint
@@ -109,21 +110,6 @@ def choose_key(creds: Credentials) -> KeyChoice:
         return KeyChoice(None, None, tuple(steps))
     steps.insert(0, AuthStep(name, True, "used", f"{fingerprint(value)} is the key candidate"))
     return KeyChoice(value, name, tuple(steps))
-
-
-@dataclass(frozen=True, slots=True)
-class KeyRow:
-    id: str
-    user_id: str
-    expires_at: int | None  # ms
-    revoked_at: int | None = None  # ms; nanodev's extension for `nanodev keys revoke`
-
-
-@dataclass(frozen=True, slots=True)
-class SessionRow:
-    token: str
-    user_id: str
-    expires_at: int  # seconds (Better Auth's drizzle timestamp)
 
 
 Verdict = Literal["ok", "invalid", "expired"]

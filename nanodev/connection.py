@@ -146,8 +146,10 @@ class Connection:
     def flush(self) -> None:
         pending, self._pending, self._pending_bytes = self._pending, None, 0
         transport = self.transport
-        if pending and isinstance(transport, asyncio.WriteTransport) and not (
-            transport.is_closing()
+        if (
+            pending
+            and isinstance(transport, asyncio.WriteTransport)
+            and not (transport.is_closing())
         ):
             transport.write(b"".join(pending) if len(pending) > 1 else pending[0])
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from aiohttp import web
 
@@ -20,22 +20,9 @@ if TYPE_CHECKING:
     from .rpc import MethodTable
     from .settings import Settings
     from .touches import Touches
-    from .upstream import UpstreamRelay
 
 HttpHandler = Callable[[web.Request, "Core"], Awaitable[web.StreamResponse]]
-RoomHttpHandler = Callable[[web.Request, "Core", "Room", str], Awaitable[web.StreamResponse]]
-
-
-@dataclass(slots=True)
-class FlowContext:
-    """Per-request facts the hops share: the flow id and what the inspector should say."""
-
-    flow: int
-    started: float
-    listener: str
-    cause: str = ""
-    fix: str = ""
-    secrets: tuple[str, ...] = ()
+RoomHttpHandler = Callable[[web.Request, "Room", str], Awaitable[web.StreamResponse]]
 
 
 @dataclass(slots=True)
@@ -60,6 +47,15 @@ class Core:
 
 
 CORE: web.AppKey[Core] = web.AppKey("nanodev_core", Core)
-FLOW: web.RequestKey[FlowContext] = web.RequestKey("nanodev_flow", FlowContext)
-# Set only with --upstream; defined here so the gateway need not import the relay to look.
-UPSTREAM: web.AppKey[UpstreamRelay] = web.AppKey("nanodev_upstream")
+
+
+class WorkerRelay(Protocol):
+    """What the gateway needs of `--upstream`'s relay: worker-bound requests go to it instead
+    of the emulated Worker. The relay registers itself under `UPSTREAM`, so neither the core
+    nor the gateway imports it."""
+
+    def handle(self, request: web.Request) -> Awaitable[web.StreamResponse]: ...
+
+
+# Set only with --upstream.
+UPSTREAM: web.AppKey[WorkerRelay] = web.AppKey("nanodev_upstream")

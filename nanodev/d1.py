@@ -16,7 +16,7 @@ from typing import Any
 
 import aiosqlite
 
-from .auth import KeyRow, SessionRow
+from .authrows import KeyRow, SessionRow
 from .ids import random_id
 
 SCHEMA = """

@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING
 
 from aiohttp import WSCloseCode
 
-from .auth import KeyRow, SessionRow, judge_key, judge_session
+from .auth import judge_key, judge_session
+from .authrows import KeyRow, SessionRow
 from .d1 import now_ms, now_s
 
 if TYPE_CHECKING:

@@ -17,8 +17,9 @@ import aiohttp
 from aiohttp import web
 
 from . import demo
-from .core import CORE, FLOW, Core
+from .core import CORE, Core
 from .events import Note, now
+from .flow import FLOW
 from .livereload import CLIENT_PATH, WS_PATH, ReloadHub
 from .settings import Settings
 

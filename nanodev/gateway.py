@@ -15,8 +15,9 @@ from urllib.parse import unquote
 from aiohttp import web
 
 from . import worker
-from .core import CORE, FLOW, UPSTREAM, Core, FlowContext
+from .core import CORE, UPSTREAM, Core
 from .events import RequestReceived, Responded, Rewritten, now
+from .flow import FLOW, FlowContext
 from .redaction import redact_headers, redact_query, redact_text
 from .rewrite import route
 

@@ -12,38 +12,15 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Awaitable, Callable, Iterable
-from urllib.parse import urlsplit
 
 from aiohttp import web
 from aiohttp.typedefs import Middleware
 
+from .origins import same_origin, split_host
+
 DEFAULT_HOSTS = frozenset({"localhost", "127.0.0.1", "[::1]"})
-LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 INSPECTOR_PREFIX = "/__nanodev"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-
-
-def split_host(host: str) -> tuple[str, str] | None:
-    """`name[:port]` → (lowercased name, port), or None when the value is malformed."""
-    if not host or "@" in host or any(c.isspace() or c in "/\\?#" for c in host):
-        return None
-    if host.startswith("["):
-        name, sep, rest = host.partition("]")
-        if not sep:
-            return None
-        name += "]"
-        if rest and not rest.startswith(":"):
-            return None
-        port = rest[1:]
-    else:
-        name, _, port = host.partition(":")
-        if ":" in port:
-            return None
-    if port and (not port.isdigit() or not 0 < int(port) <= 65535):
-        return None
-    if host.endswith(":"):
-        return None
-    return name.lower(), port
 
 
 def host_allowed(host: str, extra: Iterable[str] = ()) -> bool:
@@ -67,42 +44,6 @@ def is_loopback_client(remote: str | None) -> bool:
         return ipaddress.ip_address(remote.split("%", 1)[0]).is_loopback
     except ValueError:
         return False
-
-
-def same_origin(origin: str | None, host: str, scheme: str = "http") -> bool:
-    """An `Origin` header names this very server (scheme, host and port all equal)."""
-    if not origin or origin == "null":
-        return False
-    return origin.lower() == f"{scheme}://{host}".lower()
-
-
-def hostname(authority: str) -> str | None:
-    """`127.0.0.1:3000`, `[::1]:8787`, `localhost` → the bare host name, lowercased."""
-    try:
-        return urlsplit("//" + authority).hostname
-    except ValueError:
-        return None
-
-
-def same_host(a: str | None, b: str | None) -> bool:
-    """Same host name on any port; every loopback name counts as one host."""
-    if not a or not b:
-        return False
-    return a == b or (a in LOOPBACK_NAMES and b in LOOPBACK_NAMES)
-
-
-def origin_allowed(origin: str, request_host: str, extra: tuple[str, ...] = ()) -> bool:
-    """Better Auth's trusted-origin check, widened to every port of the serving host."""
-    if origin.rstrip("/") in {o.rstrip("/") for o in extra}:
-        return True
-    try:
-        parts = urlsplit(origin)
-        origin_host = parts.hostname
-    except ValueError:
-        return False
-    if parts.scheme not in ("http", "https"):
-        return False
-    return same_host(origin_host, hostname(request_host))
 
 
 def cross_site_refusal(request: web.Request) -> str | None:

@@ -16,8 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .jsvalues import js_string, json_size
-from .rooms import Room
-from .rpc import Call, MethodTable
+from .rpc import Call, MethodTable, RoomSide
 
 CURSOR_TTL_S = 30.0
 PRESENCE_TTL_S = 60.0
@@ -81,14 +80,14 @@ class DebounceBuffer:
         }
 
 
-def memory(room: Room) -> MemoryStore:
+def memory(room: RoomSide) -> MemoryStore:
     store = room.state.get("memory")
     if not isinstance(store, MemoryStore):
         store = room.state["memory"] = MemoryStore()
     return store
 
 
-def debounce(room: Room) -> DebounceBuffer:
+def debounce(room: RoomSide) -> DebounceBuffer:
     buffer = room.state.get("debounce")
     if not isinstance(buffer, DebounceBuffer):
         buffer = room.state["debounce"] = DebounceBuffer()
@@ -96,12 +95,12 @@ def debounce(room: Room) -> DebounceBuffer:
     return buffer
 
 
-def debounce_stats(room: Room) -> dict[str, int]:
+def debounce_stats(room: RoomSide) -> dict[str, int]:
     buffer = room.state.get("debounce")
     return buffer.stats() if isinstance(buffer, DebounceBuffer) else DebounceBuffer().stats()
 
 
-def flush(room: Room) -> int:
+def flush(room: RoomSide) -> int:
     """Write every buffered value to `_debounced_state`; returns how many keys were written."""
     buffer = debounce(room)
     pending = buffer.take()
@@ -116,7 +115,7 @@ def flush(room: Room) -> int:
     return len(pending)
 
 
-def _flush_on_close(room: Room) -> None:
+def _flush_on_close(room: RoomSide) -> None:
     buffer = debounce(room)
     if buffer.timer is not None:
         buffer.timer.cancel()
@@ -124,7 +123,7 @@ def _flush_on_close(room: Room) -> None:
     flush(room)
 
 
-async def _flush_later(room: Room) -> None:
+async def _flush_later(room: RoomSide) -> None:
     await asyncio.sleep(FLUSH_DELAY_S)
 
     async def job() -> None:

@@ -45,8 +45,20 @@ _JSON_SECRET_RE = re.compile(
     re.IGNORECASE,
 )
 # Cheap substring checks first, so frames without such a field skip the regex entirely.
-_JSON_SECRET_WORDS = ("oken", "OKEN", "assword", "ASSWORD", "ecret", "ECRET", "pi_key", "piKey",
-                      "PI_KEY", "pikey", "uthorization", "UTHORIZATION")
+_JSON_SECRET_WORDS = (
+    "oken",
+    "OKEN",
+    "assword",
+    "ASSWORD",
+    "ecret",
+    "ECRET",
+    "pi_key",
+    "piKey",
+    "PI_KEY",
+    "pikey",
+    "uthorization",
+    "UTHORIZATION",
+)
 
 
 def fingerprint(secret: str) -> str:

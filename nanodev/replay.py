@@ -17,7 +17,7 @@ from urllib.parse import quote
 import aiohttp
 from aiohttp import web
 
-from .core import FLOW
+from .flow import FLOW
 from .rewrite import has_param
 
 Change = Literal["same", "key", "room", "no_cookie"]

@@ -9,31 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from .workerpaths import BACKEND_PATHS
+
 Destination = Literal["inspector", "worker", "frontend"]
 Listener = Literal["page", "worker"]
 
 WS_PREFIX = "/__ws"
 NANODEV_PREFIX = "/__nanodev"
-
-# The Worker's backend-path predicate (reference §1.1), plus the two worker-level extras
-# that sit before it in the pipeline.
-BACKEND_PATHS = frozenset(
-    {
-        "/connect",
-        "/websocket",
-        "/schema",
-        "/manifest",
-        "/download-client",
-        "/analytics",
-        "/backups",
-        "/restore",
-        "/backup",
-        "/health",
-        "/query",
-        "/global-query",
-        "/debug-auth",
-    }
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,10 +39,6 @@ def _strip_prefix(path: str, prefix: str) -> str | None:
 def has_param(query_string: str, name: str) -> bool:
     """True when `name` appears as a parameter at all (`?name`, `?name=`, `?name=v`)."""
     return any(part.partition("=")[0] == name for part in query_string.split("&"))
-
-
-def is_backend_path(path: str, upgrade: bool) -> bool:
-    return path in BACKEND_PATHS or path.startswith("/api/") or upgrade
 
 
 def route(path: str, query_string: str, *, upgrade: bool, listener: Listener = "page") -> Route:

@@ -13,15 +13,15 @@ import datetime as dt
 import json
 import re
 import sqlite3
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 
-from .api_common import BadJson, jsonr, read_json_object, text
-from .core import Core
 from .ids import room_file_name
 from .methods_memory import debounce_stats
+from .responses import BadJson, jsonr, read_json_object, text
 from .rooms import Room
 from .sqlsafety import quote_ident
 from .store import QueryTimeout
@@ -81,12 +81,15 @@ def valid_backup_key(key: Any) -> bool:
     return isinstance(key, str) and bool(_BACKUP_KEY.match(key))
 
 
+RoomHttpHandler = Callable[[web.Request, Room, str], Awaitable[web.StreamResponse]]
+
+
 def backup_timestamp(key: str) -> str:
     return key.removeprefix("backup-").removesuffix(".db").removesuffix(".json")
 
 
-def backups_dir(core: Core, room: Room) -> Path:
-    return core.settings.state_dir / "backups" / room_file_name(room.id).removesuffix(".sqlite")
+def backups_dir(room: Room) -> Path:
+    return room.settings.state_dir / "backups" / room_file_name(room.id).removesuffix(".sqlite")
 
 
 async def read_only(room: Room, sql: str) -> list[dict[str, Any]] | str:
@@ -103,7 +106,7 @@ async def read_only(room: Room, sql: str) -> list[dict[str, Any]] | str:
 
 
 # -- routes -----------------------------------------------------------------------------------
-async def health(request: web.Request, core: Core, room: Room, user_id: str) -> web.StreamResponse:
+async def health(request: web.Request, room: Room, user_id: str) -> web.StreamResponse:
     stats = debounce_stats(room)
     tables = [{"table": t, "count": len(s)} for t, s in room.subscribers.items()]
     return jsonr(
@@ -120,7 +123,7 @@ async def health(request: web.Request, core: Core, room: Room, user_id: str) -> 
     )
 
 
-async def query(request: web.Request, core: Core, room: Room, user_id: str) -> web.StreamResponse:
+async def query(request: web.Request, room: Room, user_id: str) -> web.StreamResponse:
     sql = request.query.get("sql")
     if not sql:
         return text(400, "Missing sql parameter")
@@ -130,21 +133,17 @@ async def query(request: web.Request, core: Core, room: Room, user_id: str) -> w
     return jsonr(200, rows)
 
 
-async def manifest(
-    request: web.Request, core: Core, room: Room, user_id: str
-) -> web.StreamResponse:
+async def manifest(request: web.Request, room: Room, user_id: str) -> web.StreamResponse:
     room.store.bump_usage("reads")
     return jsonr(200, {"actions": ACTIONS, "tables": room.store.schema()})
 
 
-async def schema(request: web.Request, core: Core, room: Room, user_id: str) -> web.StreamResponse:
+async def schema(request: web.Request, room: Room, user_id: str) -> web.StreamResponse:
     room.store.bump_usage("reads")
     return jsonr(200, room.store.schema())
 
 
-async def download_client(
-    request: web.Request, core: Core, room: Room, user_id: str
-) -> web.StreamResponse:
+async def download_client(request: web.Request, room: Room, user_id: str) -> web.StreamResponse:
     room.store.bump_usage("reads")
     return web.Response(
         body=client_source(room.store.schema()).encode(),
@@ -202,15 +201,13 @@ def _ts_name(table: str) -> str:
     return "".join(part[:1].upper() + part[1:] for part in table.split("_") if part) or "Row"
 
 
-async def analytics(
-    request: web.Request, core: Core, room: Room, user_id: str
-) -> web.StreamResponse:
+async def analytics(request: web.Request, room: Room, user_id: str) -> web.StreamResponse:
     daily = list(reversed(room.store.usage(30)))
     totals = {k: sum(int(d[k]) for d in daily) for k in ("reads", "writes", "ai_ops")}
     return jsonr(200, {"daily": daily, "totals": totals})
 
 
-async def backup(request: web.Request, core: Core, room: Room, user_id: str) -> web.StreamResponse:
+async def backup(request: web.Request, room: Room, user_id: str) -> web.StreamResponse:
     stamp = iso_now()
     tables = room.store.db.execute(
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' "
@@ -223,14 +220,14 @@ async def backup(request: web.Request, core: Core, room: Room, user_id: str) -> 
             f"PRAGMA table_info({name})"
         ).fetchall()
         export["data"][row["name"]] = room.store.db.execute(f"SELECT * FROM {name}").fetchall()
-    folder = backups_dir(core, room)
+    folder = backups_dir(room)
     folder.mkdir(parents=True, exist_ok=True)
     (folder / backup_key(stamp)).write_text(json.dumps(export, default=str))
     return text(200, "Backup completed")
 
 
-async def backups(request: web.Request, core: Core, room: Room, user_id: str) -> web.StreamResponse:
-    folder = backups_dir(core, room)
+async def backups(request: web.Request, room: Room, user_id: str) -> web.StreamResponse:
+    folder = backups_dir(room)
     found = sorted(folder.glob("backup-*.json"), reverse=True) if folder.is_dir() else []
     listed = [
         {
@@ -246,7 +243,7 @@ async def backups(request: web.Request, core: Core, room: Room, user_id: str) ->
     return jsonr(200, {"backups": listed})
 
 
-async def restore(request: web.Request, core: Core, room: Room, user_id: str) -> web.StreamResponse:
+async def restore(request: web.Request, room: Room, user_id: str) -> web.StreamResponse:
     if request.method != "POST":
         return text(405, "Method not allowed")
     try:
@@ -256,7 +253,7 @@ async def restore(request: web.Request, core: Core, room: Room, user_id: str) ->
     key = body.get("backupKey")
     if not valid_backup_key(key):
         return jsonr(400, {"error": "Invalid backup key"})
-    if not (backups_dir(core, room) / str(key)).is_file():
+    if not (backups_dir(room) / str(key)).is_file():
         return jsonr(404, {"error": "Backup not found"})
     return jsonr(
         501,
@@ -268,8 +265,9 @@ async def restore(request: web.Request, core: Core, room: Room, user_id: str) ->
     )
 
 
-def register(core: Core) -> None:
-    routes = {
+def routes() -> dict[str, RoomHttpHandler]:
+    """The room's HTTP routes by path (after the /__ws rewrite)."""
+    return {
         "/health": health,
         "/query": query,
         "/manifest": manifest,
@@ -281,4 +279,3 @@ def register(core: Core) -> None:
         "/backups": backups,
         "/restore": restore,
     }
-    core.room_routes.update(routes)

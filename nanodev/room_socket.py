@@ -14,21 +14,21 @@ from aiohttp import WSMsgType, web
 
 from . import protocol
 from .connection import Connection
-from .core import FLOW, Core
 from .dispatch import handle_text
 from .events import Closed, Upgraded, close_meaning, now
+from .flow import FLOW
 from .rooms import Room, RoomRegistry
 
 
 async def serve_socket(
     request: web.Request,
-    core: Core,
+    rooms: RoomRegistry,
     room_id: str,
     user_id: str,
     source: str,
     credential: tuple[str, str] | None = None,
 ) -> web.StreamResponse:
-    settings = core.settings
+    settings, recorder = rooms.settings, rooms.recorder
     flow = request[FLOW]
     ws = web.WebSocketResponse(
         compress=False,  # one encoded frame can go to every subscriber unchanged
@@ -36,7 +36,7 @@ async def serve_socket(
         writer_limit=settings.max_socket_buffer_bytes,
     )
     await ws.prepare(request)
-    room = core.rooms.get(room_id)
+    room = rooms.get(room_id)
     conn = Connection(
         ws,
         request.transport,
@@ -44,29 +44,29 @@ async def serve_socket(
         user_id=user_id,
         room_id=room_id,
         source=source,
-        recorder=core.recorder,
+        recorder=recorder,
         secrets=flow.secrets,
         preview=settings.frame_preview_bytes,
         max_buffer=settings.max_socket_buffer_bytes,
-        flusher=core.rooms.flusher,
+        flusher=rooms.flusher,
     )
     conn.protocol = request.protocol
     conn.credential = credential
     room.join(conn)
     elapsed = (time.perf_counter() - flow.started) * 1000
-    core.recorder.record(Upgraded(flow.flow, now(), room_id, user_id, source, round(elapsed, 3)))
+    recorder.record(Upgraded(flow.flow, now(), room_id, user_id, source, round(elapsed, 3)))
     reason, by = "", "client"
     try:
         await conn.send(protocol.RESET)
-        reason, by = await _read_loop(ws, conn, room, core.rooms)
+        reason, by = await _read_loop(ws, conn, room, rooms)
     finally:
         if room.hibernated:  # leave the live room, or the sleeping one without waking it
-            room = core.rooms.rooms.get(room.id, room)
+            room = rooms.rooms.get(room.id, room)
         room.leave(conn)
         code = ws.close_code
         if conn.close_by == "server":  # aiohttp reports 1000 once its reader saw the end
             by, reason, code = "server", conn.close_reason or reason, conn.close_code
-        core.recorder.record(
+        recorder.record(
             Closed(
                 flow.flow,
                 now(),

@@ -10,12 +10,34 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 if TYPE_CHECKING:
     from .connection import Connection
-    from .rooms import Room
+    from .ratelimit import RateLimiter
+    from .settings import Settings
     from .store import RoomStore
+    from .tasks import TaskSet
+
+T = TypeVar("T")
+
+
+class RoomSide(Protocol):
+    """What a handler may use of its room. The room (`rooms.Room`) calls handlers, so the
+    handlers' side names only this much of it and never imports the room."""
+
+    id: str
+    settings: Settings
+    store: RoomStore
+    rate_limiter: RateLimiter
+    state: dict[str, Any]  # in-memory extras (memory store, debounce buffer, …)
+    tasks: TaskSet
+    on_close: list[Callable[[Any], None]]
+
+    def drop_table_subscribers(self, table: str) -> None: ...
+
+    async def run(self, job: Callable[[], Awaitable[T]]) -> T: ...
+
 
 Handler = Callable[["Call"], Awaitable[None] | None]
 
@@ -56,7 +78,7 @@ class Call:
 
     def __init__(
         self,
-        room: Room,
+        room: RoomSide,
         conn: Connection,
         method: str,
         payload: Any,

@@ -22,8 +22,9 @@ from multidict import CIMultiDict
 from yarl import URL
 
 from .auth import extract_credentials
-from .core import CORE, FLOW, UPSTREAM, FlowContext
+from .core import CORE, UPSTREAM
 from .events import Rewritten, UpstreamFailed, now
+from .flow import FLOW, FlowContext
 from .proxy import (
     WS_HANDSHAKE,
     downstream_headers,
@@ -267,6 +268,9 @@ def _shown_query(raw_query: str) -> str:
 # -- lifetime -------------------------------------------------------------------------------------
 
 
+RELAY: web.AppKey[UpstreamRelay] = web.AppKey("nanodev_relay", UpstreamRelay)
+
+
 def install(app: web.Application) -> None:
     """Own the relay for the app's lifetime (after the core, which it records through)."""
     app.cleanup_ctx.append(_upstream_ctx)
@@ -284,7 +288,7 @@ async def _upstream_ctx(app: web.Application) -> AsyncIterator[None]:
         read_timeout=settings.upstream_timeout, ssl_context=ssl.create_default_context()
     )
     try:
-        app[UPSTREAM] = UpstreamRelay(
+        relay = UpstreamRelay(
             settings.upstream,
             session,
             core.recorder,
@@ -292,12 +296,14 @@ async def _upstream_ctx(app: web.Application) -> AsyncIterator[None]:
             max_msg_size=settings.ws_max_msg_size,
             preview=settings.frame_preview_bytes,
         )
+        app[RELAY] = relay
+        app[UPSTREAM] = relay  # how the gateway finds it (core.WorkerRelay)
         yield
     finally:
         await session.close()
 
 
 async def _close_sockets(app: web.Application) -> None:
-    relay = app.get(UPSTREAM)
+    relay = app.get(RELAY)
     if relay is not None:
         await relay.close_all()

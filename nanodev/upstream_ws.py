@@ -20,8 +20,8 @@ from dataclasses import dataclass
 import aiohttp
 from aiohttp import WSCloseCode, WSMsgType, web
 
-from .core import FlowContext
 from .events import Closed, Frame, Upgraded, UpstreamFailed, close_meaning, now
+from .flow import FlowContext
 from .recorder import Recorder
 from .redaction import redact_text
 from .tasks import TaskSet

@@ -6,7 +6,7 @@ POSTed with the original's headers (`User-Agent: NanoTypeDB-Webhooks/1.0`, and
 retried up to 3 times with backoff on a non-2xx answer or a network error, and every attempt
 is recorded as a `WebhookAttempt` event. After the last failed attempt `failure_count` grows;
 at 10 the hook is deactivated, as the original does. The HTTP session and the delivery tasks
-belong to the app (`delivery_ctx`) and end with it.
+belong to the app (`delivering`, entered by the app's webhooks context) and end with it.
 """
 
 from __future__ import annotations
@@ -18,14 +18,13 @@ import json
 import re
 import time
 from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
 import aiohttp
-from aiohttp import web
 
-from .core import CORE
 from .events import WebhookAttempt, now
 from .recorder import Recorder
 from .rooms import Room, RoomRegistry
@@ -178,18 +177,14 @@ async def _count_failure(room: Room, hook_id: str) -> None:
     )
 
 
-async def delivery_ctx(app: web.Application) -> AsyncIterator[None]:
-    """The app's webhook delivery: one HTTP session and its tasks, closed with the app."""
-    core = app[CORE]
-    if not core.settings.deliver_webhooks:
-        yield
-        return
+@asynccontextmanager
+async def delivering(rooms: RoomRegistry, recorder: Recorder) -> AsyncIterator[WebhookDelivery]:
+    """Webhook delivery for every room: one HTTP session and its tasks, closed on exit."""
     async with aiohttp.ClientSession() as session:
-        delivery = WebhookDelivery(session, core.rooms, core.recorder)
-        core.rooms.update_listeners.append(delivery.on_update)
-        core.extras["webhooks"] = delivery
+        delivery = WebhookDelivery(session, rooms, recorder)
+        rooms.update_listeners.append(delivery.on_update)
         try:
-            yield
+            yield delivery
         finally:
-            core.rooms.update_listeners.remove(delivery.on_update)
+            rooms.update_listeners.remove(delivery.on_update)
             await delivery.tasks.cancel_all()

@@ -16,22 +16,14 @@ from aiohttp import web
 
 from .auth import AuthResult, extract_credentials
 from .auth_chain import authenticate
-from .core import FLOW, Core
+from .core import Core
 from .d1 import now_ms
 from .events import AuthDecided, AuthStep, now
-from .guard import origin_allowed
-from .rewrite import is_backend_path
+from .flow import FLOW
+from .origins import origin_allowed
 from .room_socket import serve_socket
 from .roomids import RoomIdProblem, check_room_id
-
-# The Worker's own routes (api_*.py) all live under /api/ or at one of these paths. Their modules
-# and the room's HTTP routes (room_http.py) are imported on the first request that may need
-# them, not at start: no handshake needs them. tests/test_worker.py holds every route to this.
-OWN_ROUTE_PATHS = frozenset({"/debug-auth", "/global-query"})
-
-
-def may_be_own_route(path: str) -> bool:
-    return path.startswith("/api/") or path in OWN_ROUTE_PATHS
+from .workerpaths import is_backend_path, may_be_own_route
 
 
 def load_routes(core: Core) -> None:
@@ -44,7 +36,7 @@ def load_routes(core: Core) -> None:
     api_keys.register(core)
     api_rooms.register(core)
     api_misc.register(core)
-    room_http.register(core)
+    core.room_routes.update(room_http.routes())
     core.routes_loaded = True
 
 
@@ -124,7 +116,7 @@ async def room_scoped(
         source, credential = result.source or "", _credential(result)
         # This frame stays suspended for the socket's whole life: drop what it no longer needs.
         del checked, creds, result, owner
-        return await serve_socket(request, core, room_id, user_id, source, credential)
+        return await serve_socket(request, core.rooms, room_id, user_id, source, credential)
     if path == "/connect":
         flow.cause = "/connect needs a WebSocket upgrade"
         flow.fix = "Open it with new WebSocket(...), or send Upgrade: websocket"
@@ -135,7 +127,7 @@ async def room_scoped(
         flow.cause = f"the room has no HTTP route {path}"
         return text_response(404, "Not found")
     room = core.rooms.get(room_id)
-    return await room.run(lambda: room_route(request, core, room, user_id))
+    return await room.run(lambda: room_route(request, room, user_id))
 
 
 def _check_upgrade_origin(request: web.Request, core: Core, result: AuthResult) -> AuthResult:

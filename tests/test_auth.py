@@ -4,13 +4,12 @@ import pytest
 
 from nanodev.auth import (
     Credentials,
-    KeyRow,
-    SessionRow,
     choose_key,
     extract_credentials,
     judge_key,
     judge_session,
 )
+from nanodev.authrows import KeyRow, SessionRow
 
 SOURCES = ("header_key", "api_key_param", "key_param")
 NAMES = {

@@ -7,13 +7,8 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 
-from nanodev.guard import (
-    host_allowed,
-    is_loopback_client,
-    origin_allowed,
-    same_origin,
-    split_host,
-)
+from nanodev.guard import host_allowed, is_loopback_client
+from nanodev.origins import origin_allowed, same_origin, split_host
 from tests.conftest import Nano
 
 ALLOWED = ["localhost", "localhost:3000", "127.0.0.1", "127.0.0.1:8787", "[::1]", "[::1]:3000"]

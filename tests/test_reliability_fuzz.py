@@ -27,7 +27,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from nanodev import methods_cloud
-from nanodev.app import builtin_methods
+from nanodev.methods_builtin import builtin_methods
 from nanodev.protocol import KNOWN_ACTIONS
 
 from .conftest import Proc, free_port

@@ -13,7 +13,7 @@ import aiohttp
 import psutil
 import pytest
 
-from nanodev.auth import KeyRow, SessionRow
+from nanodev.authrows import KeyRow, SessionRow
 from nanodev.d1 import now_ms
 from nanodev.events import Closed
 from nanodev.expiry import key_problem, session_problem

@@ -1,6 +1,7 @@
 import pytest
 
-from nanodev.rewrite import has_param, is_backend_path, route
+from nanodev.rewrite import has_param, route
+from nanodev.workerpaths import is_backend_path
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from nanodev.app import builtin_methods
+from nanodev.methods_builtin import builtin_methods
 from nanodev.rpc import Call, MethodTable
 
 

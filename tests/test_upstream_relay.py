@@ -14,7 +14,7 @@ from aiohttp import WSMsgType, web
 from aiohttp.test_utils import TestServer
 
 from nanodev.events import Closed, Frame
-from nanodev.upstream import UPSTREAM
+from nanodev.upstream import RELAY
 from tests.conftest import Nano, wait_for
 from tests.fake_worker import make_app
 
@@ -83,7 +83,7 @@ async def test_no_compression_on_either_leg(
 
 async def test_both_legs_send_without_nagle_delay(make_nano: MakeNano, worker: TestServer) -> None:
     nano = await make_nano(upstream=f"http://127.0.0.1:{worker.port}")
-    relay = nano.app[UPSTREAM]
+    relay = nano.app[RELAY]
     async with nano.session.ws_connect(nano.ws_url(room_id="r")) as ws:
         await ws.send_str("hello")
         assert (await ws.receive(timeout=5)).data == "hello"
@@ -95,7 +95,7 @@ async def test_an_ended_socket_leaves_no_task_or_socket_behind(
     make_nano: MakeNano, worker: TestServer
 ) -> None:
     nano = await make_nano(upstream=f"http://127.0.0.1:{worker.port}")
-    relay = nano.app[UPSTREAM]
+    relay = nano.app[RELAY]
     before = _relay_tasks()
     for code in (4001, 4002, 4003):
         ws = await nano.session.ws_connect(nano.ws_url(room_id="r"))

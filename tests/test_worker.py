@@ -10,7 +10,8 @@ import aiohttp
 import pytest
 
 from nanodev.events import AuthDecided
-from nanodev.worker import load_routes, may_be_own_route
+from nanodev.worker import load_routes
+from nanodev.workerpaths import may_be_own_route
 
 from .conftest import Nano
 
