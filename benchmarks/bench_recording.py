@@ -31,8 +31,8 @@ from harness import (
 )
 from perfdoc import update_section
 
-from nanodev.events import Frame, RequestReceived, now
-from nanodev.recorder import Recorder
+from nanodev.record.events import Frame, RequestReceived, now
+from nanodev.record.recorder import Recorder
 
 MAX_SECONDS = 240.0  # the memory run stops here even if the count is not reached
 

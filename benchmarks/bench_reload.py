@@ -123,9 +123,7 @@ async def main() -> None:
             samples = await run(base, Path(tmp) / "dist", args.edits)
         finally:
             await runner.cleanup()
-    where = (
-        "Chromium page (CSS swapped)" if args.browser else "reload socket (message received)"
-    )
+    where = "Chromium page (CSS swapped)" if args.browser else "reload socket (message received)"
     p50, p95 = statistics.median(samples), percentile(samples, 95)
     print(f"file write → {where}, {len(samples)} edits")
     print(

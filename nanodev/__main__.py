@@ -8,7 +8,7 @@ def run() -> None:
     # from the first import, for `nanodev up` until it listens (see cli.up); every other command
     # resumes it once its arguments are parsed (cli.main).
     gc.disable()
-    from .cli import main  # noqa: PLC0415
+    from nanodev.cli import main  # noqa: PLC0415
 
     main()
 

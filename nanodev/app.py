@@ -11,17 +11,18 @@ from collections.abc import AsyncIterator
 
 from aiohttp import WSCloseCode, web
 
-from . import __version__, expiry, frontend, guard, inspector, webhooks
-from .console import ConsoleLog
-from .core import CORE, Core
-from .d1 import open_auth_db
-from .gateway import LISTENERS, front_door
-from .methods_builtin import builtin_methods
-from .recorder import Recorder
-from .rooms import RoomRegistry
-from .settings import Settings
-from .state import ensure_layout, load_secret
-from .touches import Touches
+from nanodev import __version__
+from nanodev.authdb import Touches, open_auth_db
+from nanodev.core import CORE, Core
+from nanodev.frontend import chooser as frontend
+from nanodev.gateway import LISTENERS, front_door, guard
+from nanodev.inspector import ConsoleLog
+from nanodev.inspector import views as inspector
+from nanodev.record import Recorder
+from nanodev.rooms import RoomRegistry, builtin_methods, webhooks
+from nanodev.settings import Settings
+from nanodev.state import ensure_layout, load_secret
+from nanodev.worker import expiry
 
 SETTINGS: web.AppKey[Settings] = web.AppKey("nanodev_settings", Settings)
 RECORDER: web.AppKey[Recorder] = web.AppKey("nanodev_recorder", Recorder)
@@ -35,7 +36,7 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(_core_ctx)
     app.cleanup_ctx.append(_webhooks_ctx)  # after the core it delivers for
     if settings.upstream:  # the relay to a real Worker, after the core; imported only then
-        from .upstream import install as install_upstream  # noqa: PLC0415
+        from nanodev.upstream import install as install_upstream  # noqa: PLC0415
 
         install_upstream(app)
     app.on_shutdown.append(_close_sockets)

@@ -11,15 +11,13 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from aiohttp import web
 
-from .tasks import TaskSet
+from nanodev.tasks import TaskSet
 
 if TYPE_CHECKING:
-    from .d1 import AuthDB
-    from .recorder import Recorder
-    from .rooms import Room, RoomRegistry
-    from .rpc import MethodTable
-    from .settings import Settings
-    from .touches import Touches
+    from nanodev.authdb import AuthDB, Touches
+    from nanodev.record import Recorder
+    from nanodev.rooms import MethodTable, Room, RoomRegistry
+    from nanodev.settings import Settings
 
 HttpHandler = Callable[[web.Request, "Core"], Awaitable[web.StreamResponse]]
 RoomHttpHandler = Callable[[web.Request, "Room", str], Awaitable[web.StreamResponse]]

@@ -26,13 +26,13 @@ from typing import TextIO
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 
-from . import __version__
-from .app import create_app
-from .frontend import describe_frontend
-from .gateway import LISTENERS
-from .preflight import check_aiohttp
-from .settings import Settings
-from .state import clear_server_info, write_server_info
+from nanodev import __version__
+from nanodev.app import create_app
+from nanodev.frontend import describe_frontend
+from nanodev.gateway import LISTENERS
+from nanodev.preflight import check_aiohttp
+from nanodev.settings import Settings
+from nanodev.state import clear_server_info, write_server_info
 
 SHUTDOWN_TIMEOUT_S = 1.0
 
@@ -229,7 +229,7 @@ async def export_on_exit(settings: Settings, out: TextIO) -> int:
     if target is None:
         return 0
     # Imported only when asked for: start-up time matters and most runs never export.
-    from .snapshot import SnapshotError, export_state  # noqa: PLC0415
+    from nanodev.state import SnapshotError, export_state  # noqa: PLC0415
 
     try:
         snap = await asyncio.to_thread(export_state, settings.state_dir, target)

@@ -24,8 +24,8 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from nanodev.app import create_app
+from nanodev.authdb.seeding import create_key, create_session
 from nanodev.core import CORE, Core
-from nanodev.seeding import create_key, create_session
 from nanodev.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent

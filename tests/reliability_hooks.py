@@ -3,9 +3,9 @@ serial turn, and the per-socket attachment API."""
 
 from __future__ import annotations
 
-from nanodev.attachments import AttachmentError, deserialize_attachment, serialize_attachment
-from nanodev.hooks import rpc
-from nanodev.rpc import Call
+from nanodev.frontend.hooks import rpc
+from nanodev.rooms.attachments import AttachmentError, deserialize_attachment, serialize_attachment
+from nanodev.rooms.rpc import Call
 
 COUNTER_DDL = "CREATE TABLE IF NOT EXISTS counter (id INTEGER PRIMARY KEY, value INTEGER NOT NULL)"
 

@@ -52,13 +52,47 @@ def test_every_command_is_in_the_readme() -> None:
         assert command in README, f"README does not document `{command}`"
 
 
-def test_every_module_is_on_the_architecture_page() -> None:
-    for path in sorted((ROOT / "nanodev").glob("*.py")):
-        if path.stem.startswith("__"):
+def architecture_tree() -> dict[str, str]:
+    """docs/architecture.md's ```tree block: relative path → the job it names. Two spaces of
+    indent per level; a folder ends in `/`."""
+    block = ARCHITECTURE.split("```tree\n", 1)[1].split("```", 1)[0]
+    lines = block.splitlines()
+    assert lines[0] == "nanodev/"
+    entries: dict[str, str] = {}
+    parents: list[str] = []
+    for line in lines[1:]:
+        depth = (len(line) - len(line.lstrip(" "))) // 2
+        name, _, job = line.strip().partition(" ")
+        assert 1 <= depth <= len(parents) + 1, f"bad indent: {line!r}"
+        assert job.strip(), f"docs/architecture.md gives {name} no job"
+        del parents[depth - 1 :]
+        path = "/".join([*parents, name.rstrip("/")])
+        entries[path] = job.strip()
+        if name.endswith("/"):
+            parents.append(name.rstrip("/"))
+    return entries
+
+
+def source_tree() -> set[str]:
+    """Every package folder and module of nanodev/ (a package's `__init__.py` is told by its
+    folder's line; demo/'s assets belong to demo/)."""
+    package = ROOT / "nanodev"
+    found = set()
+    for path in package.rglob("*"):
+        rel = path.relative_to(package)
+        if "__pycache__" in rel.parts or "demo" in rel.parts[:-1] or rel.parts[0] == "templates":
             continue
-        assert re.search(rf"`{path.stem}(\.py)?`", ARCHITECTURE), (
-            f"docs/architecture.md does not say what {path.name} does"
-        )
+        if path.is_dir() or (path.suffix in (".py", ".js") and path.name != "__init__.py"):
+            found.add(str(rel))
+    found.discard("__init__.py")
+    return found
+
+
+def test_the_architecture_tree_is_the_source_tree() -> None:
+    drawn = set(architecture_tree())
+    actual = source_tree()
+    assert actual - drawn == set(), "in nanodev/ but not on docs/architecture.md's tree"
+    assert drawn - actual == set(), "on docs/architecture.md's tree but not in nanodev/"
 
 
 def test_doc_links_resolve() -> None:

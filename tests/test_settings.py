@@ -6,7 +6,8 @@ import pytest
 from click.testing import CliRunner
 from pydantic import ValidationError
 
-from nanodev.cli import build_settings, main
+from nanodev.cli import main
+from nanodev.cli.up import build_settings
 from nanodev.settings import Settings, env_values, load_toml
 
 
@@ -50,7 +51,7 @@ def test_order_file_then_env_then_flags(tmp_path: Path, monkeypatch: pytest.Monk
     monkeypatch.setenv("NANODEV_WORKER_PORT", "4003")
     seen: dict[str, Settings] = {}
 
-    import nanodev.cli as cli_module  # noqa: PLC0415 - patch the command's settings sink
+    import nanodev.cli.up as cli_module  # noqa: PLC0415 - patch the command's settings sink
 
     monkeypatch.setattr(
         cli_module,

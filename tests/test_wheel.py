@@ -25,8 +25,8 @@ def test_wheel_ships_templates_and_demo(tmp_path: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     for template in (ROOT / "templates").iterdir():
         assert f"nanodev/templates/{template.name}" in names
-    assert any(n.startswith("nanodev/demo/") for n in names)
-    assert "nanodev/reload_client.js" in names
+    assert any(n.startswith("nanodev/frontend/demo/") for n in names)
+    assert "nanodev/frontend/reload_client.js" in names
     target = tmp_path / "site"
     subprocess.run(
         [

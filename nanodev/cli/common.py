@@ -1,0 +1,84 @@
+"""What every command shares: the --state-dir and --json options, running work against the
+auth database, durations and times."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from nanodev.authdb import AuthDB, open_auth_db
+from nanodev.ids import parse_duration
+from nanodev.settings import Settings
+
+T = TypeVar("T")
+SPAWNED = time.perf_counter()
+CONFIG_FILE = "nanodev.toml"
+
+
+def help_for(field: str) -> str:
+    return Settings.model_fields[field].description or ""
+
+
+# One instance for every command: each click.Path looks up its translated names on the disk.
+STATE_DIR_TYPE = click.Path(path_type=Path, file_okay=False)
+
+
+def state_dir_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--state-dir",
+        type=STATE_DIR_TYPE,
+        envvar="NANODEV_STATE_DIR",
+        default=Path(".nanodev"),
+        show_default=True,
+        help=help_for("state_dir"),
+    )(fn)
+
+
+def json_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")(fn)
+
+
+def with_db(state_dir: Path, work: Callable[[AuthDB], Awaitable[T]]) -> T:
+    from nanodev.authdb import SeedError  # noqa: PLC0415 - seeding is not on `up`'s path
+
+    async def runner() -> T:
+        async with open_auth_db(state_dir / "d1" / "AUTH_DB.sqlite") as db:
+            return await work(db)
+
+    try:
+        return asyncio.run(runner())
+    except SeedError as exc:
+        raise click.UsageError(str(exc)) from None
+
+
+def duration(value: str | None, option: str) -> int | None:
+    if value is None:
+        return None
+    try:
+        return parse_duration(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint=option) from None
+
+
+def ms_to_iso(ms: int | None) -> str:
+    if ms is None:
+        return "never"
+    return dt.datetime.fromtimestamp(ms / 1000, dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def origin_flag(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """An http(s) origin such as http://127.0.0.1:8787, checked before anything starts."""
+    if value is None:
+        return None
+    from nanodev.frontend import normalize_origin  # noqa: PLC0415
+
+    try:
+        return normalize_origin(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None

@@ -1,0 +1,35 @@
+"""The request inspector and what reads the recorder: the `/__nanodev/` page, its JSON API and
+live feed, flow details and filters, explanations in words, replay, copy-as, the room view,
+session export/import, the terminal line per request and `nanodev tail`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from nanodev.lazy import exports
+
+if TYPE_CHECKING:
+    from nanodev.inspector import views
+    from nanodev.inspector.console import ConsoleLog
+    from nanodev.inspector.explain import SESSION_COOKIE
+    from nanodev.inspector.filters import FlowFilter
+    from nanodev.inspector.tail import follow
+
+__all__ = [
+    "SESSION_COOKIE",
+    "ConsoleLog",
+    "FlowFilter",
+    "follow",
+    "views",
+]
+__getattr__ = exports(
+    __name__,
+    {
+        "ConsoleLog": "console",
+        "FlowFilter": "filters",
+        "SESSION_COOKIE": "explain",
+        "follow": "tail",
+        "views": "",
+    },
+)

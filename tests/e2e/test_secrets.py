@@ -1,0 +1,115 @@
+"""Canary secrets through every channel (header, query, cookie, first frame) must reach no
+inspector sink in full (API, live feed, export, page, terminal), and must be there as
+fingerprints (so redaction kept the entry instead of dropping it)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import aiohttp
+import pytest
+
+from nanodev.record.redaction import fingerprint, redact_text
+from tests.conftest import Nano, rpc, wait_for
+
+API = "/__nanodev/api"
+
+
+def test_json_secret_fields_are_fingerprinted_in_text() -> None:
+    text = '{"payload":{"token":"canary-0123456789","Password" : "hunter2hunter2","n":"x"}}'
+    shown = redact_text(text)
+    assert "canary-0123456789" not in shown and "hunter2hunter2" not in shown
+    assert fingerprint("canary-0123456789") in shown and '"n":"x"' in shown
+    assert redact_text('{"token":"short"}') == '{"token":"short"}'
+
+
+async def _collect_live(live: aiohttp.ClientWebSocketResponse, into: list[str]) -> None:
+    async for msg in live:
+        if msg.type is aiohttp.WSMsgType.TEXT:
+            into.append(msg.data)
+
+
+async def test_canaries_never_reach_a_sink_in_full(
+    make_nano: Callable[..., Awaitable[Nano]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    nano = await make_nano(log_requests=True)
+    live = await nano.session.ws_connect(nano.ws_url(f"{API}/live"))
+    live_text: list[str] = []
+    reader = nano.core.tasks.spawn(_collect_live(live, live_text), "test-live")
+
+    header_key = await nano.key(key_id="nk_test_CanaryHeader0123456789")
+    query_key = await nano.key(key_id="nk_test_CanaryQuery0123456789")
+    cookie = await nano.cookie()
+    cookie_value = cookie.split("=", 1)[1]
+    canaries = {
+        "header key": header_key,
+        "query key": query_key,
+        "bearer": "CanaryBearer-0123456789abcdef",
+        "session_token query": "CanarySessionTok-0123456789",
+        "cookie": cookie_value,
+        "bad cookie": "CanaryBadCookie-0123456789abcdef",
+        "frame token": "CanaryFrameTok-0123456789",
+    }
+    ws1 = await nano.session.ws_connect(
+        nano.ws_url(room_id="canary-room"),
+        headers={"X-Nano-Key": header_key, "Authorization": f"Bearer {canaries['bearer']}"},
+    )
+    ws2 = await nano.session.ws_connect(
+        nano.ws_url(
+            room_id="canary-room", key=query_key, session_token=canaries["session_token query"]
+        )
+    )
+    ws3 = await nano.session.ws_connect(
+        nano.ws_url(room_id="canary-room"), headers={"Cookie": cookie}
+    )
+    with pytest.raises(aiohttp.WSServerHandshakeError):
+        await nano.session.ws_connect(
+            nano.ws_url(room_id="canary-room"),
+            headers={"Cookie": f"better-auth.session_token={canaries['bad cookie']}"},
+        )
+    nano.sockets += [ws1, ws2, ws3, live]
+    for ws in (ws1, ws2, ws3):
+        assert (await ws.receive_json(timeout=5))["type"] == "reset"
+    # The first frame carries credentials in-band: the key itself and a token field.
+    await rpc(ws2, "getSchema", {"apiKey": query_key, "token": canaries["frame token"]})
+    await rpc(ws1, "getSchema", {"echo": header_key})
+    await ws3.close()
+    await wait_for(lambda: any('"close"' in t for t in live_text))
+
+    sinks: dict[str, str] = {}
+    flows = await (await nano.get(f"{API}/flows")).json()
+    sinks["flows"] = json.dumps(flows, ensure_ascii=False)
+    details = [await (await nano.get(f"{API}/flows/{f['id']}")).json() for f in flows["flows"]]
+    sinks["details"] = json.dumps(details, ensure_ascii=False)
+    sinks["events"] = await (await nano.get(f"{API}/events")).text()
+    sinks["rooms"] = await (await nano.get(f"{API}/rooms")).text()
+    sinks["export"] = await (await nano.get(f"{API}/export")).text()
+    sinks["page"] = await (await nano.get("/__nanodev/")).text()
+    sinks["live"] = "\n".join(live_text)
+    await live.close()
+    reader.cancel()
+    sinks["terminal"] = capsys.readouterr().out
+    assert "canary-room" in sinks["terminal"]
+
+    for name, secret in canaries.items():
+        for sink, text in sinks.items():
+            assert secret not in text, f"{name} found in full in {sink}"
+    everything = "\n".join(
+        [sinks["details"], json.dumps(json.loads(sinks["export"]), ensure_ascii=False)]
+    )
+    for name, secret in canaries.items():
+        assert fingerprint(secret) in everything, f"{name}: no fingerprint recorded"
+    assert fingerprint(query_key) in sinks["terminal"]
+
+
+async def test_exported_json_holds_no_raw_secret_bytes(nano: Nano) -> None:
+    key = await nano.key(key_id="nk_test_ExportCanary0123456789")
+    ws = await nano.connect("export-room", key=key)
+    await rpc(ws, "getSchema", {"token": "ExportFrameCanary-0123456789"})
+    raw = await (await nano.get(f"{API}/export")).read()
+    assert key.encode() not in raw
+    assert b"ExportFrameCanary-0123456789" not in raw
+    data: dict[str, Any] = json.loads(raw)
+    assert any(e["kind"] == "frame" for e in data["events"])

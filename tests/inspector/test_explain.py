@@ -1,0 +1,136 @@
+from __future__ import annotations
+
+from nanodev.inspector.explain import (
+    FlowFacts,
+    Handshake,
+    close_explanation,
+    explain_flow,
+    header_facts,
+    query_params,
+    roomless_repeats,
+)
+
+
+def test_query_params_flag_room_id_missing_empty_and_blank() -> None:
+    assert query_params("key=nk_x")[0].flag == "room_id is missing"
+    assert query_params("room_id=")[0].flag == "room_id is present but empty"
+    assert query_params("room_id")[0].flag.startswith("room_id has no value")
+    assert query_params("room_id=%20")[0].flag == "room_id is only whitespace"
+    rows = query_params("room_id=my-room&key=nk_live_…abcd")
+    assert [(p.name, p.value, p.flag) for p in rows] == [
+        ("room_id", "my-room", ""),
+        ("key", "nk_live_…abcd", ""),
+    ]
+    assert query_params("", room_scoped=False) == []
+
+
+def test_header_facts_name_presence_and_meaning() -> None:
+    facts = {
+        f.name: f
+        for f in header_facts(
+            {"Upgrade": "websocket", "Connection": "keep-alive", "Host": "localhost:3000"},
+            "room_id=r&key=nk_live_…abcd",
+            True,
+        )
+    }
+    assert "plain HTTP" in facts["Connection"].note
+    assert facts["Origin"].value is None and "not a browser" in facts["Origin"].note
+    assert facts["Cookie"].value is None
+    assert facts["API key"].note == "present via ?key="
+    cookie = header_facts({"cookie": "better-auth.session_token=ab…cd"}, "", False)
+    assert "carries better-auth.session_token" in cookie[4].note
+    assert "not a WebSocket handshake" in cookie[0].note
+
+
+def test_recorded_cause_wins_for_refusals() -> None:
+    facts = FlowFacts(
+        "GET",
+        "/__ws/websocket",
+        "room_id=",
+        True,
+        400,
+        "none",
+        "room_id is present but empty",
+        "Set it",
+    )
+    assert explain_flow(facts).cause == "room_id is present but empty"
+    assert explain_flow(facts).fix == "Set it"
+    refused = FlowFacts("GET", "/x", "", True, 401, "refused", "key expired")
+    assert explain_flow(refused).fix == "See the auth decision trace below"
+
+
+def test_accepted_and_closed_sockets() -> None:
+    open_ = FlowFacts(
+        "GET",
+        "/__ws/websocket",
+        "",
+        True,
+        101,
+        "allowed",
+        "key valid",
+        room="r",
+        user_id="u",
+        open=True,
+    )
+    assert (
+        explain_flow(open_).cause
+        == "handshake accepted (key valid): socket open in room 'r' as user 'u'"
+    )
+    closed = FlowFacts(
+        "GET",
+        "/__ws/websocket",
+        "",
+        True,
+        101,
+        "allowed",
+        room="r",
+        user_id="u",
+        close_code=1008,
+        closed_by="server",
+        close_reason="API key revoked",
+    )
+    text = explain_flow(closed)
+    assert "closed by nanodev with 1008 (policy violation" in text.cause
+    assert "reason: API key revoked" in text.cause
+    assert "expired or was revoked" in text.fix
+
+
+def test_upgrade_to_the_frontend_and_plain_statuses() -> None:
+    to_front = FlowFacts("GET", "/socket", "", True, 404, destination="frontend")
+    assert "went to the frontend" in explain_flow(to_front).cause
+    assert explain_flow(FlowFacts("GET", "/", "", False, 200)).cause == "answered 200"
+    assert explain_flow(FlowFacts("GET", "/", "", False, None)).cause == "no response recorded yet"
+    assert explain_flow(FlowFacts("GET", "/", "", False, 502)).cause.startswith(
+        "the request failed"
+    )
+
+
+def test_close_explanation() -> None:
+    assert close_explanation(1006, "network") == (
+        "closed by the network with 1006 (" + close_explanation(1006, "x").split("(", 1)[1]
+    )
+    assert close_explanation(None, "client") == "closed by the client with no code (no close code)"
+
+
+def _hs(flow: int, query: str, cookie: bool = True, path: str = "/__ws/websocket") -> Handshake:
+    return Handshake(flow, float(flow), path, query, cookie, 400)
+
+
+def test_roomless_cookie_handshakes_repeating_on_one_url_are_one_pattern() -> None:
+    patterns = roomless_repeats([_hs(3, ""), _hs(1, ""), _hs(2, "room_id=r"), _hs(4, "", False)])
+    assert len(patterns) == 1
+    pattern = patterns[0]
+    assert pattern.flows == (1, 3)
+    assert pattern.url == "/__ws/websocket"
+    assert "2 cookie-authenticated handshakes to /__ws/websocket carried no room_id at all" in (
+        pattern.explanation.cause
+    )
+    assert "before the room was known" in pattern.explanation.cause
+    assert "partysocket" in pattern.explanation.cause
+
+
+def test_roomless_pattern_needs_repeats_a_cookie_and_no_room_id_at_all() -> None:
+    assert roomless_repeats([_hs(1, "")]) == []
+    assert roomless_repeats([_hs(1, "", False), _hs(2, "", False)]) == []
+    assert roomless_repeats([_hs(1, "room_id="), _hs(2, "room_id=")]) == []
+    assert len(roomless_repeats([_hs(1, "x=1"), _hs(2, ""), _hs(3, "x=1")])) == 1

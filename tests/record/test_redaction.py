@@ -1,0 +1,40 @@
+from nanodev.record.redaction import (
+    fingerprint,
+    redact_cookie_header,
+    redact_headers,
+    redact_query,
+    redact_text,
+)
+
+KEY = "nk_live_0123456789abcdef0123456789abcdef"
+
+
+def test_fingerprint_keeps_prefix_and_last_four():
+    assert fingerprint(KEY) == "nk_live_…cdef"
+    assert fingerprint("abcdefghijklmnop") == "abcd…mnop"
+    assert fingerprint("short") == "………"
+    assert fingerprint("") == ""
+
+
+def test_query_secrets_fingerprinted_others_kept():
+    shown = redact_query(f"room_id=r1&key={KEY}&session_token=tok_abcdefghijkl&x=")
+    assert KEY not in shown and "tok_abcdefghijkl" not in shown
+    assert shown.startswith("room_id=r1&key=nk_live_…cdef&session_token=")
+    assert shown.endswith("&x=")
+    assert redact_query("room_id") == "room_id"
+
+
+def test_headers_and_cookies():
+    cookie = "better-auth.session_token=abcdefgh12345678.sig%3D; theme=dark"
+    shown = redact_headers({"Cookie": cookie, "X-Nano-Key": KEY, "Origin": "http://x"})
+    assert "abcdefgh12345678" not in shown["cookie"]
+    assert shown["x-nano-key"] == "nk_live_…cdef"
+    assert shown["origin"] == "http://x"
+    assert redact_cookie_header("a=1").startswith("a=")
+
+
+def test_text_masks_keys_and_known_secrets():
+    text = f'{{"key":"{KEY}","token":"sekret-token-value"}}'
+    out = redact_text(text, ["sekret-token-value"])
+    assert KEY not in out and "sekret-token-value" not in out
+    assert "nk_live_…cdef" in out

@@ -1,0 +1,56 @@
+import pytest
+
+from nanodev.worker.roomids import RoomIdOk, RoomIdProblem, check_room_id, raw_param
+
+
+@pytest.mark.parametrize(
+    ("query", "code"),
+    [
+        ("", "ROOM_ID_MISSING"),
+        ("key=nk_1", "ROOM_ID_MISSING"),
+        ("room_id", "ROOM_ID_NO_VALUE"),
+        ("room_id=", "ROOM_ID_EMPTY"),
+        ("room_id=&key=x", "ROOM_ID_EMPTY"),
+        ("room_id=%20%20", "ROOM_ID_BLANK"),
+        ("room_id=+", "ROOM_ID_BLANK"),
+        ("room_id=" + "a" * 51, "ROOM_ID_TOO_LONG"),
+        ("room_id=ab", "ROOM_ID_TOO_SHORT"),
+        ("room_id=a%2Fb%2Fc", "ROOM_ID_BAD_CHARACTERS"),
+        ("room_id=room%00x", "ROOM_ID_BAD_CHARACTERS"),
+        ("room_id=%3Cscript%3E", "ROOM_ID_BAD_CHARACTERS"),
+        ("room_id=caf%C3%A9", "ROOM_ID_BAD_CHARACTERS"),
+    ],
+)
+def test_problems_are_named(query, code):
+    result = check_room_id(query)
+    assert isinstance(result, RoomIdProblem)
+    assert result.code == code
+    assert result.error and result.hint
+
+
+def test_seed_report_failure_is_named_as_such():
+    result = check_room_id("room_id")
+    assert isinstance(result, RoomIdProblem)
+    assert "present but empty" in result.error and "?room_id" in result.error
+    assert "before a room was chosen" in result.hint
+
+
+@pytest.mark.parametrize(
+    ("query", "room"),
+    [
+        ("room_id=test-room-123", "test-room-123"),
+        ("room_id=My_Room", "My_Room"),
+        ("room_id=%20abc%20", "abc"),
+        ("key=1&room_id=" + "a" * 50, "a" * 50),
+        ("room_id=first&room_id=second", "first"),
+    ],
+)
+def test_valid_ids(query, room):
+    assert check_room_id(query) == RoomIdOk(room)
+
+
+def test_raw_param_distinguishes_presence():
+    assert raw_param("room_id", "room_id") == (True, False, "")
+    assert raw_param("room_id=", "room_id") == (True, True, "")
+    assert raw_param("other=1", "room_id") == (False, False, "")
+    assert raw_param("room%5Fid=x", "room_id") == (True, True, "x")
