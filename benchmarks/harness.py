@@ -104,7 +104,12 @@ def compile_bytecode() -> None:
     compileall.compile_dir(ROOT / "nanodev", quiet=1)
 
 
-def start_nanodev(extra_args: tuple[str, ...] = (), state_dir: Path | None = None) -> Server:
+def start_nanodev(
+    extra_args: tuple[str, ...] = (),
+    state_dir: Path | None = None,
+    pythonpath: Path | None = None,
+) -> Server:
+    """`python -m nanodev up` on a free port; with `pythonpath`, another tree's nanodev."""
     state = state_dir or Path(tempfile.mkdtemp(prefix="nanodev-bench-"))
     key = seed_key(state)
     port = free_port()
@@ -123,7 +128,10 @@ def start_nanodev(extra_args: tuple[str, ...] = (), state_dir: Path | None = Non
         *extra_args,
     ]
     spawned = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=state)
+    env = {**os.environ, "PYTHONPATH": str(pythonpath)} if pythonpath else None
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=state, env=env
+    )
     url = f"ws://{HOST}:{port}/__ws/websocket?key={key}&room_id="
     return Server("nanodev", proc, url, spawned, {"state": state, "port": port})
 
