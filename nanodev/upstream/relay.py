@@ -33,6 +33,7 @@ from nanodev.frontend import (
 from nanodev.gateway import WS_PREFIX
 from nanodev.record import FLOW, FlowContext, Recorder, Rewritten, UpstreamFailed, now, redact_query
 from nanodev.upstream.client import HandshakeRefused, client_session
+from nanodev.upstream.encoding import decode_body
 from nanodev.upstream.sockets import Link, SocketRelay
 from nanodev.worker import extract_credentials, raw_param
 
@@ -185,6 +186,7 @@ class UpstreamRelay:
                     raw = await upstream.read()
                 except FAILURES as exc:
                     return self._answer(flow, exc)
+                note_body(flow, raw, upstream.headers.get("Content-Encoding"))
                 out = downstream_headers(upstream.headers, self.origin)
                 out.popall("Content-Length", None)
                 return web.Response(
@@ -225,6 +227,7 @@ class UpstreamRelay:
                 compress=0,  # no permessage-deflate on this leg either
             )
         except HandshakeRefused as refused:
+            note_body(flow, refused.body, refused.response_headers.get("Content-Encoding"))
             return _refusal(refused, self.origin)
         except FAILURES as exc:
             return self._answer(flow, exc)
@@ -246,6 +249,19 @@ def _request_headers(request: web.Request, *, websocket: bool) -> CIMultiDict[st
         remote=request.remote,
         websocket=websocket,
     )
+
+
+def note_body(flow: FlowContext, raw: bytes, content_encoding: str | None) -> None:
+    """Record the body decoded (the client still gets the bytes as sent), the coding noted."""
+    if not content_encoding:
+        return
+    decoded = decode_body(raw, content_encoding, INLINE_BODY)
+    flow.shown_body = decoded.body
+    flow.encoding = decoded.encoding
+    if decoded.problem:
+        flow.encoding += f" (not decoded: {decoded.problem})"
+    elif decoded.cut:
+        flow.encoding += f" (decoded body cut at {INLINE_BODY} bytes)"
 
 
 def _refusal(refused: HandshakeRefused, origin: str) -> web.Response:
