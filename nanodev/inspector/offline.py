@@ -190,6 +190,26 @@ def _ws_prefix(capture: Capture) -> Explanation | None:
     )
 
 
+def _status_only(capture: Capture) -> Explanation | None:
+    """A browser's HAR keeps no body for a refused handshake: say what the status alone tells."""
+    if capture.status == 0:
+        return Explanation(
+            "the browser recorded no HTTP answer to the handshake (status 0): the connection "
+            "failed, was blocked, or was refused before any server answered; the page saw "
+            "close 1006",
+            "Open the socket URL with curl or nanodev doctor --url to see what answers there",
+        )
+    if capture.status not in (401, 403) or capture.body.strip():
+        return None
+    what = "credentials" if capture.status == 401 else "request"
+    return Explanation(
+        f"the Worker refused the {what} with {capture.status}; the capture holds no body, "
+        "where the Worker names the cause (Invalid API key, API key expired, Unauthorized: "
+        "Invalid API Key or Session, or a Forbidden text)",
+        "Repeat the handshake with curl -i or nanodev doctor --url to read the body",
+    )
+
+
 def _quote(body: str) -> str:
     text = " ".join(body.split())
     return text[:BODY_QUOTE] + ("…" if len(text) > BODY_QUOTE else "")
@@ -210,4 +230,5 @@ RULES: tuple[Callable[[Capture], Explanation | None], ...] = (
     _cross_site,
     _auth_text,
     _ws_prefix,
+    _status_only,
 )
