@@ -101,7 +101,7 @@ def entry(flow: FlowSummary, records: FlowRecords) -> dict[str, Any]:
     data: dict[str, Any] = {
         "startedDateTime": iso_time(request.ts),
         "time": took,
-        "request": har_request(request),
+        "request": har_request(request, flow),
         "response": har_response(flow, records),
         "cache": {},
         "timings": {"send": 0, "wait": took, "receive": 0},
@@ -120,10 +120,18 @@ def iso_time(ts: float) -> str:
     return when.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def har_request(request: RequestReceived) -> dict[str, Any]:
+def request_url(request: RequestReceived, flow: FlowSummary) -> str:
+    """The URL the client used: an imported flow kept it whole; nanodev's own listeners are
+    plain http:// (ws:// for an upgrade) on the Host the client named."""
+    if flow.destination == "imported" and "://" in flow.target:
+        return flow.target
     host = request.headers.get("host", "localhost")
     scheme = "ws" if request.upgrade else "http"
-    url = f"{scheme}://{host}{request.path}" + (f"?{request.query}" if request.query else "")
+    return f"{scheme}://{host}{request.path}" + (f"?{request.query}" if request.query else "")
+
+
+def har_request(request: RequestReceived, flow: FlowSummary) -> dict[str, Any]:
+    url = request_url(request, flow)
     return {
         "method": request.method,
         "url": url,

@@ -25,6 +25,7 @@ from nanodev.inspector.explain import (
     roomless_repeats,
 )
 from nanodev.inspector.flows import facts_of
+from nanodev.inspector.har import request_url
 from nanodev.inspector.harimport import import_har
 from nanodev.record import Closed, Recorder, RequestReceived
 
@@ -97,7 +98,7 @@ def explain_har(data: Any) -> Report:
             Finding(
                 flow.id,
                 flow.method,
-                _url(request),
+                request_url(request, flow),
                 flow.upgrade,
                 flow.status,
                 failed,
@@ -107,12 +108,6 @@ def explain_har(data: Any) -> Report:
         )
     patterns = roomless_repeats(_handshakes(recorder, requests))
     return Report(len(recorder.flows), tuple(findings), tuple(patterns))
-
-
-def _url(request: RequestReceived) -> str:
-    scheme = "ws" if request.upgrade else "http"
-    host = request.headers.get("host", "")
-    return f"{scheme}://{host}{request.path}" + (f"?{request.query}" if request.query else "")
 
 
 def _handshakes(recorder: Recorder, requests: dict[int, RequestReceived]) -> list[Handshake]:

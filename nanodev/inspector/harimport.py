@@ -170,7 +170,9 @@ def record_entry(recorder: Recorder, entry: Entry) -> None:
         )
     )
     shown = f"{entry.path}?{query}" if query else entry.path
-    recorder.record(Rewritten(flow, entry.ts, shown, shown, "imported", "imported from a HAR file"))
+    # The target keeps the captured URL whole (scheme and host: wss://app.workers.dev/…).
+    where = entry.url.split("?", 1)[0] + (f"?{query}" if query else "")
+    recorder.record(Rewritten(flow, entry.ts, shown, where, "imported", "imported from a HAR file"))
     said = entry.raw.get("_nanodev")
     explanation = _verdict(said) or diagnose(_capture(entry, headers, query))
     if isinstance(said, dict) and said.get("outcome") in ("allowed", "refused", "error"):
