@@ -22,7 +22,7 @@ from nanodev.inspector.explain import (
     roomless_repeats,
 )
 from nanodev.inspector.filters import FlowFilter
-from nanodev.inspector.offline import Capture, diagnose
+from nanodev.inspector.offline import capture_of, diagnose
 from nanodev.record import (
     AuthDecided,
     Broadcast,
@@ -109,18 +109,6 @@ def relayed_explanations(
         if explanation is not None:
             found[flow_id] = explanation
     return found
-
-
-def capture_of(request: RequestReceived, answer: Responded) -> Capture:
-    return Capture(
-        request.method,
-        request.path,
-        request.query,
-        {k.lower(): v for k, v in request.headers.items()},
-        request.upgrade,
-        answer.status,
-        answer.body,
-    )
 
 
 def facts_of(flow: FlowSummary, close: Closed | None = None) -> FlowFacts:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from nanodev.inspector.explain import KEY_PARAMS, SESSION_COOKIE, Explanation
 from nanodev.origins import LOOPBACK_NAMES, hostname, origin_allowed
+from nanodev.record import RequestReceived, Responded
 from nanodev.worker import RoomIdProblem, check_room_id, raw_param
 
 WS_PREFIX = "/__ws"
@@ -45,6 +46,19 @@ class Capture:
     @property
     def has_cookie(self) -> bool:
         return "cookie" in self.headers
+
+
+def capture_of(request: RequestReceived, answer: Responded) -> Capture:
+    """The capture a recorded request and its recorded answer make."""
+    return Capture(
+        request.method,
+        request.path,
+        request.query,
+        {k.lower(): v for k, v in request.headers.items()},
+        request.upgrade,
+        answer.status,
+        answer.body,
+    )
 
 
 def diagnose(capture: Capture) -> Explanation | None:
