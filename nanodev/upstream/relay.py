@@ -203,13 +203,24 @@ class UpstreamRelay:
             headers=downstream_headers(upstream.headers, self.origin),
         )
         await response.prepare(request)
+        # A body of unknown length (chunked, as compressing fronts send) is kept for the record
+        # while it stays small; a large stream is relayed without a copy.
+        head = bytearray()
         try:
             async for chunk in upstream.content.iter_chunked(CHUNK):
+                if len(head) <= INLINE_BODY:
+                    head += chunk
                 await response.write(chunk)
         except FAILURES as exc:
             self.failed(flow, exc, upstream.status)
             return response  # the status line is sent; ending the body is all that is left
         await response.write_eof()
+        if len(head) <= INLINE_BODY:
+            encoding = upstream.headers.get("Content-Encoding")
+            if encoding:
+                note_body(flow, bytes(head), encoding)
+            else:
+                flow.shown_body = bytes(head)
         return response
 
     # -- WebSocket ----------------------------------------------------------------------------

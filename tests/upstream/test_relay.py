@@ -487,3 +487,25 @@ async def test_relayed_401_is_explained_from_the_workers_text(
     assert detail["response"]["body"] == "API key expired"
     assert "the API key has expired" in detail["explanation"]["cause"]
     assert "Create a new key" in detail["explanation"]["fix"]
+
+
+async def test_a_chunked_gzip_answer_is_recorded_decoded(
+    make_nano: MakeNano, worker: TestServer
+) -> None:
+    nano = await relayed(make_nano, worker)
+    async with nano.session.get(
+        nano.base + "/api/chunked", headers={"Accept-Encoding": "gzip"}, auto_decompress=False
+    ) as resp:
+        assert resp.status == 401 and resp.headers["Content-Encoding"] == "gzip"
+        raw = await resp.read()
+    assert json.loads(gzip.decompress(raw))["error"] == "Unauthorized. Please log in."
+    responded = events(nano, Responded)[-1]
+    assert responded.encoding == "gzip" and responded.body.startswith('{"error": "Unauthorized.')
+    detail = await inspector_flow(nano, "/api/chunked")
+    assert "no signed-in session reached the Worker" in detail["explanation"]["cause"]
+    async with nano.session.get(
+        nano.base + "/api/chunked", skip_auto_headers=("Accept-Encoding",)
+    ) as resp:
+        assert "Content-Encoding" not in resp.headers and resp.status == 401
+    plain = events(nano, Responded)[-1]
+    assert plain.encoding == "" and plain.body.startswith('{"error"')
