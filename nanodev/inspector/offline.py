@@ -73,12 +73,13 @@ def diagnose(capture: Capture) -> Explanation | None:
 
 
 def _room_id(capture: Capture) -> Explanation | None:
-    """Production refuses a missing or empty room_id with 400; so does nanodev, in words."""
+    """Production refuses a missing or empty room_id with 400 before anything else; so does
+    nanodev, in words. Another status means the room_id was not what went wrong."""
     room_scoped = capture.upgrade or "room" in capture.body.lower()
-    if capture.status not in (400, None) and not capture.upgrade:
+    if capture.status != 400 or not room_scoped:
         return None
     checked = check_room_id(capture.query)
-    if room_scoped and isinstance(checked, RoomIdProblem):
+    if isinstance(checked, RoomIdProblem):
         return Explanation(checked.error, checked.hint)
     return None
 

@@ -68,6 +68,13 @@ def test_the_apps_403_texts_and_a_cross_site_origin() -> None:
     assert found is not None and "TRUSTED_ORIGINS" in found.fix
 
 
+def test_room_id_is_blamed_only_for_a_400() -> None:
+    found = diagnose(ws("", 200, "<!doctype html>", path="/__ws/websocket"))
+    assert found is not None and "/__ws" in found.cause
+    plain = Capture("GET", "/api/rooms/list", "", {"host": HOST}, False, 400, "bad json")
+    assert diagnose(plain) is None
+
+
 def test_the_dev_prefix_on_a_production_origin() -> None:
     found = diagnose(ws("room_id=abc", 200, "<!doctype html>", path="/__ws/websocket"))
     assert found is not None and "/__ws" in found.cause and f"wss://{HOST}/websocket" in found.fix

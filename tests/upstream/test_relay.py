@@ -509,3 +509,21 @@ async def test_a_chunked_gzip_answer_is_recorded_decoded(
         assert "Content-Encoding" not in resp.headers and resp.status == 401
     plain = events(nano, Responded)[-1]
     assert plain.encoding == "" and plain.body.startswith('{"error"')
+
+
+async def test_the_room_less_loop_is_found_in_relayed_handshakes(
+    make_nano: MakeNano, worker: TestServer
+) -> None:
+    nano = await relayed(make_nano, worker)
+    for _ in range(3):
+        with pytest.raises(aiohttp.WSServerHandshakeError):
+            await nano.session.ws_connect(
+                nano.ws_url(), headers={"Cookie": "better-auth.session_token=abcdefghijkl.sig"}
+            )
+    async with nano.session.get(nano.base + "/__nanodev/api/flows") as resp:
+        listed = await resp.json()
+    (pattern,) = listed["patterns"]
+    assert pattern["url"] == "/__ws/websocket" and pattern["count"] == 3
+    assert all(
+        r["explanation"]["cause"] == "room_id query parameter is missing" for r in listed["flows"]
+    )
