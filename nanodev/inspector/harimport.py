@@ -174,7 +174,10 @@ def record_entry(recorder: Recorder, entry: Entry) -> None:
     where = entry.url.split("?", 1)[0] + (f"?{query}" if query else "")
     recorder.record(Rewritten(flow, entry.ts, shown, where, "imported", "imported from a HAR file"))
     said = entry.raw.get("_nanodev")
-    explanation = _verdict(said) or diagnose(_capture(entry, headers, query))
+    body = redact_text(entry.body)  # before anything quotes it (a cause may quote the body)
+    explanation = _verdict(said) or diagnose(
+        Capture(entry.method, entry.path, query, headers, entry.upgrade, entry.status, body)
+    )
     if isinstance(said, dict) and said.get("outcome") in ("allowed", "refused", "error"):
         _record_auth(recorder, flow, entry, said)
     done = entry.ts + entry.took / 1000
@@ -185,15 +188,8 @@ def record_entry(recorder: Recorder, entry: Entry) -> None:
         _record_socket(recorder, flow, entry, room)
         return
     cause, fix = (explanation.cause, explanation.fix) if explanation else ("", "")
-    body = redact_text(entry.body)
     recorder.record(
         Responded(flow, done, entry.status, entry.mime, body, entry.size, entry.took, cause, fix)
-    )
-
-
-def _capture(entry: Entry, headers: dict[str, str], query: str) -> Capture:
-    return Capture(
-        entry.method, entry.path, query, headers, entry.upgrade, entry.status, entry.body
     )
 
 
