@@ -74,6 +74,7 @@ def test_forward_headers_replace_forwarding_claims_and_drop_hop_by_hop() -> None
         "Sec-WebSocket-Key": "abc",
         "Origin": "http://127.0.0.1:3000",
         "Cookie": "a=b",
+        "Accept-Encoding": "br",
     }
     out = forward_headers(
         incoming, host="127.0.0.1:3000", scheme="http", remote="127.0.0.1", websocket=True
@@ -83,6 +84,7 @@ def test_forward_headers_replace_forwarding_claims_and_drop_hop_by_hop() -> None
     assert out["X-Forwarded-Host"] == "127.0.0.1:3000"
     assert out["Origin"] == "http://127.0.0.1:3000"  # never rewritten silently
     assert out["Cookie"] == "a=b"
+    assert out["Accept-Encoding"] == "br"  # the client's own, never widened
 
 
 def test_sendable_close_codes() -> None:
