@@ -250,6 +250,11 @@
   $('clear').addEventListener('click', async () => { await post('/api/clear'); state.selected = null; $('detail').replaceChildren(); state.dirty = true; });
   $('import').addEventListener('change', (e) => { if (e.target.files.length) importFile(e.target.files[0]); });
   $('leave-import').addEventListener('click', leaveImport);
+  // Export HAR: the flows the filter shows, from the session being viewed (live or imported).
+  $('export-har').addEventListener('click', () => {
+    const q = filterQuery().toString();
+    $('export-har').href = P + '/api/export.har' + (q ? '?' + q : '');
+  });
   $('tab-flows').addEventListener('click', () => switchTab('flows'));
   $('tab-rooms').addEventListener('click', () => switchTab('rooms'));
   $('filters').addEventListener('input', () => { refreshList(); });

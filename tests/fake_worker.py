@@ -7,13 +7,15 @@ frame, `reset` starts a frame and aborts the connection mid-way, `flood:<n>:<siz
 binary messages of size bytes as fast as the socket takes them. `?delay=S` delays the answer.
 
 HTTP: `/api/echo` answers what it saw (method, path, Host, forwarding headers, body hash),
-`/api/big?size=N` streams N bytes, `/api/reset` aborts without answering, `/api/redirect`
+`/api/big?size=N` streams N bytes, `/api/chunked` answers a chunked 401 (gzipped when
+accepted), `/api/reset` aborts without answering, `/api/redirect`
 answers 302 to another host.
 """
 
 from __future__ import annotations
 
 import asyncio
+import gzip
 import hashlib
 import json
 import struct
@@ -127,6 +129,23 @@ async def big(request: web.Request) -> web.StreamResponse:
     return response
 
 
+async def chunked(request: web.Request) -> web.StreamResponse:
+    """A body of unknown length, gzipped when the client accepts gzip (as a CDN sends it)."""
+    text = json.dumps({"error": "Unauthorized. Please log in.", "pad": "x" * 3000}).encode()
+    gzipped = "gzip" in request.headers.get("Accept-Encoding", "")
+    body = gzip.compress(text) if gzipped else text
+    headers = {"Content-Type": "application/json"}
+    if gzipped:
+        headers["Content-Encoding"] = "gzip"
+    response = web.StreamResponse(status=401, headers=headers)
+    response.enable_chunked_encoding()
+    await response.prepare(request)
+    for start in range(0, len(body), 100):
+        await response.write(body[start : start + 100])
+    await response.write_eof()
+    return response
+
+
 async def reset(request: web.Request) -> web.Response:
     if request.transport is not None:
         request.transport.abort()
@@ -144,6 +163,7 @@ def make_app() -> web.Application:
     app.router.add_route("*", "/api/echo", echo)
     app.router.add_get("/api/big", big)
     app.router.add_get("/api/reset", reset)
+    app.router.add_get("/api/chunked", chunked)
     app.router.add_get("/api/redirect", redirect)
     app.router.add_route("*", "/{tail:.*}", socket)
     return app

@@ -11,7 +11,7 @@ import gc
 import click
 
 from nanodev import __version__
-from nanodev.cli import accounts, doctor, state, tail, up
+from nanodev.cli import accounts, doctor, explain, state, tail, up
 from nanodev.errors import UserError
 
 
@@ -43,6 +43,7 @@ for command in (
     accounts.keys,
     doctor.doctor,
     tail.tail,
+    explain.explain,
     state.reset,
     state.export_cmd,
     state.import_cmd,

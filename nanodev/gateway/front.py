@@ -128,7 +128,10 @@ def _dispatch(
 def _record_response(core: Core, flow: FlowContext, response: web.StreamResponse) -> None:
     body = ""
     size = 0
-    if isinstance(response, web.Response) and response.body is not None:
+    if flow.shown_body is not None:
+        size = len(flow.shown_body)
+        body = redact_text(flow.shown_body[:BODY_PREVIEW].decode("utf-8", "replace"), flow.secrets)
+    elif isinstance(response, web.Response) and response.body is not None:
         raw = response.body if isinstance(response.body, bytes | bytearray) else b""
         size = len(raw)
         body = redact_text(bytes(raw[:BODY_PREVIEW]).decode("utf-8", "replace"), flow.secrets)
@@ -144,5 +147,6 @@ def _record_response(core: Core, flow: FlowContext, response: web.StreamResponse
             round(elapsed, 3),
             flow.cause,
             flow.fix,
+            flow.encoding,
         )
     )

@@ -1,6 +1,7 @@
 """The request inspector and what reads the recorder: the `/__nanodev/` page, its JSON API and
 live feed, flow details and filters, explanations in words, replay, copy-as, the room view,
-session export/import, the terminal line per request and `nanodev tail`.
+session export/import, HAR in and out with `nanodev explain`, the terminal line per request and
+`nanodev tail`.
 """
 
 from __future__ import annotations
@@ -14,13 +15,18 @@ if TYPE_CHECKING:
     from nanodev.inspector.console import ConsoleLog
     from nanodev.inspector.explain import SESSION_COOKIE
     from nanodev.inspector.filters import FlowFilter
+    from nanodev.inspector.harexplain import explain_har, render_text
+    from nanodev.inspector.harimport import HarError
     from nanodev.inspector.tail import follow
 
 __all__ = [
     "SESSION_COOKIE",
     "ConsoleLog",
     "FlowFilter",
+    "HarError",
+    "explain_har",
     "follow",
+    "render_text",
     "views",
 ]
 __getattr__ = exports(
@@ -28,6 +34,9 @@ __getattr__ = exports(
     {
         "ConsoleLog": "console",
         "FlowFilter": "filters",
+        "HarError": "harimport",
+        "explain_har": "harexplain",
+        "render_text": "harexplain",
         "SESSION_COOKIE": "explain",
         "follow": "tail",
         "views": "",

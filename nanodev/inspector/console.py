@@ -9,6 +9,7 @@ import sys
 from collections import OrderedDict
 from typing import TextIO
 
+from nanodev.inspector.offline import capture_of, diagnose
 from nanodev.record import Event, Reloaded, RequestReceived, Responded, Upgraded
 
 MAX_PENDING = 4096
@@ -17,26 +18,26 @@ MAX_PENDING = 4096
 class ConsoleLog:
     def __init__(self, out: TextIO | None = None) -> None:
         self.out = out or sys.stdout
-        self._pending: OrderedDict[int, str] = OrderedDict()
+        self._pending: OrderedDict[int, RequestReceived] = OrderedDict()
 
     def __call__(self, seq: int, event: Event) -> None:
         if isinstance(event, RequestReceived):
             if event.path.startswith("/__nanodev"):
                 return
-            query = f"?{event.query}" if event.query else ""
-            self._pending[event.flow] = f"{event.method} {event.path}{query}"
+            self._pending[event.flow] = event
             if len(self._pending) > MAX_PENDING:
                 self._pending.popitem(last=False)
         elif isinstance(event, Responded):
-            head = self._pending.pop(event.flow, None)
-            if head is not None:
-                cause = f" {event.cause}" if event.status >= 400 and event.cause else ""
-                self._write(f"{head} {event.status}{cause} {event.duration_ms:.1f}ms")
+            request = self._pending.pop(event.flow, None)
+            if request is not None:
+                said = _cause(request, event) if event.status >= 400 else ""
+                cause = f" {said}" if said else ""
+                self._write(f"{_head(request)} {event.status}{cause} {event.duration_ms:.1f}ms")
         elif isinstance(event, Upgraded):
-            head = self._pending.pop(event.flow, None)
-            if head is not None:
+            request = self._pending.pop(event.flow, None)
+            if request is not None:
                 self._write(
-                    f"{head} 101 room={event.room} user={event.user_id} "
+                    f"{_head(request)} 101 room={event.room} user={event.user_id} "
                     f"via {event.source} {event.duration_ms:.1f}ms"
                 )
         elif isinstance(event, Reloaded):
@@ -52,3 +53,17 @@ class ConsoleLog:
             self.out.flush()
         except (OSError, ValueError):
             pass
+
+
+def _head(request: RequestReceived) -> str:
+    query = f"?{request.query}" if request.query else ""
+    return f"{request.method} {request.path}{query}"
+
+
+def _cause(request: RequestReceived, answer: Responded) -> str:
+    """The recorded cause; for a refusal no hop judged (the real Worker's, through the relay)
+    the one read back from its status and body, as the inspector shows it."""
+    if answer.cause:
+        return answer.cause
+    found = diagnose(capture_of(request, answer))
+    return found.cause if found is not None else ""

@@ -13,6 +13,7 @@ from typing import Any
 
 from nanodev.inspector.copyas import curl_command, websocat_command
 from nanodev.inspector.explain import (
+    Explanation,
     FlowFacts,
     Handshake,
     explain_flow,
@@ -21,6 +22,7 @@ from nanodev.inspector.explain import (
     roomless_repeats,
 )
 from nanodev.inspector.filters import FlowFilter
+from nanodev.inspector.offline import capture_of, diagnose
 from nanodev.record import (
     AuthDecided,
     Broadcast,
@@ -66,18 +68,47 @@ def list_flows(
 ) -> dict[str, Any]:
     """The list page's rows (newest first) changed after `since`, plus the patterns banner."""
     rows = [f for f in matching_flows(recorder, filt) if f.last_seq > since][:limit]
+    read_back = relayed_explanations(recorder, rows)
     return {
-        "flows": [row_json(flow) for flow in rows],
+        "flows": [row_json(flow, read_back.get(flow.id)) for flow in rows],
         "last_seq": recorder.last_seq,
         "dropped": recorder.dropped,
         "patterns": [p.to_json() for p in roomless_repeats(handshakes(recorder))],
     }
 
 
-def row_json(flow: FlowSummary) -> dict[str, Any]:
+def row_json(flow: FlowSummary, read_back: Explanation | None = None) -> dict[str, Any]:
     data = flow.to_json()
-    data["explanation"] = explain_flow(facts_of(flow)).to_json()
+    data["explanation"] = (read_back or explain_flow(facts_of(flow))).to_json()
     return data
+
+
+def relayed_explanations(
+    recorder: Recorder, flows: Iterable[FlowSummary]
+) -> dict[int, Explanation]:
+    """Causes read back from status and body for failed flows the real Worker answered through
+    the relay (nanodev judged nothing there, so no hop recorded a cause): one pass over the
+    store for the flows that need it."""
+    wanted = {
+        f.id for f in flows if f.destination == "upstream" and not f.cause and f.status is not None
+    }
+    if not wanted:
+        return {}
+    requests: dict[int, RequestReceived] = {}
+    answers: dict[int, Responded] = {}
+    for _seq, event in recorder.events:
+        if event.flow in wanted:
+            if isinstance(event, RequestReceived):
+                requests[event.flow] = event
+            elif isinstance(event, Responded):
+                answers[event.flow] = event
+    found = {}
+    for flow_id, request in requests.items():
+        answer = answers.get(flow_id)
+        explanation = diagnose(capture_of(request, answer)) if answer is not None else None
+        if explanation is not None:
+            found[flow_id] = explanation
+    return found
 
 
 def facts_of(flow: FlowSummary, close: Closed | None = None) -> FlowFacts:
@@ -156,7 +187,10 @@ def flow_detail(recorder: Recorder, flow_id: int) -> dict[str, Any] | None:
     frames = [e for e in events if isinstance(e, Frame)]
     detail: dict[str, Any] = {
         "flow": summary.to_json(),
-        "explanation": explain_flow(facts_of(summary, close)).to_json(),
+        "explanation": (
+            relayed_explanations(recorder, (summary,)).get(flow_id)
+            or explain_flow(facts_of(summary, close))
+        ).to_json(),
         "events": len(events),
         "frames_total": len(frames),
         "frames": [_frame_json(f) for f in frames[-MAX_DETAIL_FRAMES:]],

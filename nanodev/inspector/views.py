@@ -64,6 +64,7 @@ def add_routes(app: web.Application) -> None:
     router.add_get(f"{PREFIX}/api/events", _secured(api_events))
     router.add_get(f"{PREFIX}/api/rooms", _secured(api_rooms))
     router.add_get(f"{PREFIX}/api/export", _secured(api_export))
+    router.add_get(f"{PREFIX}/api/export.har", _secured(api_export_har))
     router.add_get(f"{PREFIX}/api/live", api_live)
     router.add_post(f"{PREFIX}/api/import", _action(api_import))
     router.add_post(f"{PREFIX}/api/import/leave", _action(api_leave_import))
@@ -217,6 +218,24 @@ async def api_export(request: web.Request) -> web.StreamResponse:
     return response
 
 
+async def api_export_har(request: web.Request) -> web.StreamResponse:
+    """HAR 1.2 of `?flows=1,2,3`, else of the flows the list's filter shows (all by default)."""
+    from nanodev.inspector.filters import FlowFilter  # noqa: PLC0415
+    from nanodev.inspector.flows import matching_flows  # noqa: PLC0415
+    from nanodev.inspector.har import export_har  # noqa: PLC0415
+
+    recorder = _viewed(request)
+    chosen = request.query.get("flows")
+    if chosen:
+        ids: list[int] = [_int(part) for part in chosen.split(",") if part.strip()]
+    else:
+        ids = [f.id for f in matching_flows(recorder, FlowFilter.from_query(request.query))]
+    data = export_har(recorder, request.app[CORE].version, ids)
+    response = web.Response(text=json.dumps(data), content_type="application/json", charset="utf-8")
+    response.headers["Content-Disposition"] = 'attachment; filename="nanodev.har"'
+    return response
+
+
 async def api_live(request: web.Request) -> web.StreamResponse:
     problem = cross_site_refusal(request)
     if problem is not None:
@@ -229,13 +248,17 @@ async def api_live(request: web.Request) -> web.StreamResponse:
 
 # -- actions ------------------------------------------------------------------------------------
 async def api_import(request: web.Request) -> web.StreamResponse:
+    from nanodev.inspector.harimport import import_har, is_har  # noqa: PLC0415
     from nanodev.inspector.sessions import ImportError_, import_session  # noqa: PLC0415
 
     raw = await request.content.read(MAX_IMPORT_BYTES + 1)
     if len(raw) > MAX_IMPORT_BYTES:
         return _json({"error": f"export larger than {MAX_IMPORT_BYTES >> 20} MiB"}, 413)
+    capacity = request.app[CORE].settings.inspector_capacity
     try:
-        recorder = import_session(json.loads(raw), request.app[CORE].settings.inspector_capacity)
+        data = json.loads(raw)
+        # A HAR (from any browser, or nanodev's own) or nanodev's session export.
+        recorder = import_har(data, capacity) if is_har(data) else import_session(data, capacity)
     except (ValueError, ImportError_) as exc:
         return _json({"error": f"cannot import: {exc}"}, 400)
     request.app[INSPECTOR].imported = recorder

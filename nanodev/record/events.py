@@ -105,6 +105,7 @@ class Responded(Event):
     duration_ms: float
     cause: str = ""
     fix: str = ""
+    encoding: str = ""  # the Content-Encoding sent; `body` is stored decoded from it
 
 
 @dataclass(slots=True)

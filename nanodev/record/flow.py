@@ -22,6 +22,10 @@ class FlowContext:
     cause: str = ""
     fix: str = ""
     secrets: tuple[str, ...] = ()
+    # What to record as the response body when the bytes sent are not readable as they are
+    # (a relayed gzip or brotli body, recorded decoded), and the content coding they carried.
+    shown_body: bytes | None = None
+    encoding: str = ""
 
 
 FLOW: web.RequestKey[FlowContext] = web.RequestKey("nanodev_flow", FlowContext)

@@ -66,12 +66,15 @@ def client_session(
     *, read_timeout: float, ssl_context: ssl.SSLContext | None = None
 ) -> aiohttp.ClientSession:
     """No cookie jar (cookies belong to the browser that sent them), no decompression (bodies
-    pass through byte for byte), and the refusal-body middleware."""
+    pass through byte for byte), no Accept-Encoding of its own (the client's, or none, is what
+    goes upstream: a client that never asked for gzip must not receive it), and the
+    refusal-body middleware."""
     connector = aiohttp.TCPConnector(ssl=ssl_context if ssl_context is not None else True)
     return aiohttp.ClientSession(
         connector=connector,
         cookie_jar=aiohttp.DummyCookieJar(),
         auto_decompress=False,
+        skip_auto_headers=("Accept-Encoding",),
         timeout=aiohttp.ClientTimeout(
             total=None, sock_connect=CONNECT_TIMEOUT_S, sock_read=read_timeout
         ),

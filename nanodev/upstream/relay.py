@@ -33,6 +33,7 @@ from nanodev.frontend import (
 from nanodev.gateway import WS_PREFIX
 from nanodev.record import FLOW, FlowContext, Recorder, Rewritten, UpstreamFailed, now, redact_query
 from nanodev.upstream.client import HandshakeRefused, client_session
+from nanodev.upstream.encoding import decode_body
 from nanodev.upstream.sockets import Link, SocketRelay
 from nanodev.worker import extract_credentials, raw_param
 
@@ -185,6 +186,7 @@ class UpstreamRelay:
                     raw = await upstream.read()
                 except FAILURES as exc:
                     return self._answer(flow, exc)
+                note_body(flow, raw, upstream.headers.get("Content-Encoding"))
                 out = downstream_headers(upstream.headers, self.origin)
                 out.popall("Content-Length", None)
                 return web.Response(
@@ -201,13 +203,24 @@ class UpstreamRelay:
             headers=downstream_headers(upstream.headers, self.origin),
         )
         await response.prepare(request)
+        # A body of unknown length (chunked, as compressing fronts send) is kept for the record
+        # while it stays small; a large stream is relayed without a copy.
+        head = bytearray()
         try:
             async for chunk in upstream.content.iter_chunked(CHUNK):
+                if len(head) <= INLINE_BODY:
+                    head += chunk
                 await response.write(chunk)
         except FAILURES as exc:
             self.failed(flow, exc, upstream.status)
             return response  # the status line is sent; ending the body is all that is left
         await response.write_eof()
+        if len(head) <= INLINE_BODY:
+            encoding = upstream.headers.get("Content-Encoding")
+            if encoding:
+                note_body(flow, bytes(head), encoding)
+            else:
+                flow.shown_body = bytes(head)
         return response
 
     # -- WebSocket ----------------------------------------------------------------------------
@@ -225,6 +238,7 @@ class UpstreamRelay:
                 compress=0,  # no permessage-deflate on this leg either
             )
         except HandshakeRefused as refused:
+            note_body(flow, refused.body, refused.response_headers.get("Content-Encoding"))
             return _refusal(refused, self.origin)
         except FAILURES as exc:
             return self._answer(flow, exc)
@@ -246,6 +260,19 @@ def _request_headers(request: web.Request, *, websocket: bool) -> CIMultiDict[st
         remote=request.remote,
         websocket=websocket,
     )
+
+
+def note_body(flow: FlowContext, raw: bytes, content_encoding: str | None) -> None:
+    """Record the body decoded (the client still gets the bytes as sent), the coding noted."""
+    if not content_encoding:
+        return
+    decoded = decode_body(raw, content_encoding, INLINE_BODY)
+    flow.shown_body = decoded.body
+    flow.encoding = decoded.encoding
+    if decoded.problem:
+        flow.encoding += f" (not decoded: {decoded.problem})"
+    elif decoded.cut:
+        flow.encoding += f" (decoded body cut at {INLINE_BODY} bytes)"
 
 
 def _refusal(refused: HandshakeRefused, origin: str) -> web.Response:

@@ -9,6 +9,7 @@ test here fails with that command in the message rather than being skipped.
 from __future__ import annotations
 
 import asyncio
+import gzip
 import json
 import os
 import secrets
@@ -20,7 +21,10 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp import WSMsgType
+from aiohttp.test_utils import TestServer
 
+from nanodev.worker.roomids import RoomIdProblem, check_room_id
+from tests.compressing_front import FRONT, make_front
 from tests.conftest import Proc
 from tests.doctor.test_run import EXPECTED, doctor_cli
 from tests.workerd_server import Workerd, WorkerdMissing, start_workerd
@@ -276,3 +280,46 @@ async def test_the_worker_http_routes_through_the_relay(
             assert resp.status == 200 and (await resp.json())["status"] == "healthy"
         async with http.get(f"{proc.page_url}/__ws/connect?{query}") as resp:
             assert (resp.status, await resp.text()) == (426, "Expected Upgrade: websocket")
+
+
+# -- behind a compressing front ------------------------------------------------------------------
+async def test_relay_behind_a_gzip_front_decodes_and_explains(
+    workerd: Workerd, nanodev_proc: MakeProc
+) -> None:
+    """workerd behind a front that gzips for clients that accept it, as Cloudflare does: the
+    relay forwards only the client's own Accept-Encoding, stores the body decoded, and explains
+    the refusal as the emulated Worker would."""
+    front = TestServer(make_front(workerd.base_url), host="127.0.0.1", port=0)
+    await front.start_server()
+    try:
+        proc = nanodev_proc("--upstream", f"http://127.0.0.1:{front.port}")
+        async with aiohttp.ClientSession(auto_decompress=False) as http:
+            url = f"{proc.page_url}/__ws/websocket?room_id="
+            async with http.get(
+                url, headers={**HANDSHAKE, "Accept-Encoding": "gzip, deflate, br"}
+            ) as resp:
+                assert resp.status == 400 and resp.headers["Content-Encoding"] == "gzip"
+                assert gzip.decompress(await resp.read()) == b"Missing room_id query parameter"
+            async with http.get(
+                url, headers=HANDSHAKE, skip_auto_headers=("Accept-Encoding",)
+            ) as resp:
+                assert "Content-Encoding" not in resp.headers
+                assert await resp.text() == "Missing room_id query parameter"
+            expired = f"{proc.page_url}/__ws/websocket?room_id={room()}&key={workerd.expired_key}"
+            async with http.get(expired, headers={**HANDSHAKE, "Accept-Encoding": "gzip"}) as resp:
+                assert resp.status == 401
+        assert front.app[FRONT].accept_encodings == ["gzip, deflate, br", None, "gzip"]
+        flows = sorted((await inspector(proc, "/flows"))["flows"], key=lambda f: int(f["id"]))
+        empty = check_room_id("room_id=")
+        assert isinstance(empty, RoomIdProblem)
+        for flow, encoding in zip(flows[:2], ("gzip", ""), strict=True):
+            detail = await inspector(proc, f"/flows/{flow['id']}")
+            assert detail["response"]["body"] == "Missing room_id query parameter"
+            assert detail["response"]["encoding"] == encoding
+            assert detail["explanation"] == {"cause": empty.error, "fix": empty.hint}
+            assert flow["explanation"] == detail["explanation"]
+        refused = await inspector(proc, f"/flows/{flows[2]['id']}")
+        assert refused["response"]["body"] == "API key expired"
+        assert "the API key has expired" in refused["explanation"]["cause"]
+    finally:
+        await front.close()

@@ -24,3 +24,17 @@ def test_one_line_per_request_and_handshake() -> None:
         "GET /__ws/websocket?room_id=r1 101 room=r1 user=u1 via api_key (key query) 0.9ms",
         "reload static (dist/app.css) ok 12ms",
     ]
+
+
+def test_a_refusal_no_hop_judged_gets_the_cause_read_back() -> None:
+    """The real Worker's 400 through the relay: no recorded cause, the line still says why."""
+    out = io.StringIO()
+    log = ConsoleLog(out)
+    log(1, RequestReceived(1, 0, "GET", "/__ws/websocket", "room_id=", {}, "", "page", True))
+    log(2, Responded(1, 0, 400, "text/plain", "Missing room_id query parameter", 31, 2.0))
+    log(3, RequestReceived(2, 0, "GET", "/api/thing", "", {}, "", "page", False))
+    log(4, Responded(2, 0, 404, "text/plain", "Not found", 9, 1.0))
+    assert out.getvalue().splitlines() == [
+        "GET /__ws/websocket?room_id= 400 room_id is present but empty (?room_id=) 2.0ms",
+        "GET /api/thing 404 1.0ms",
+    ]

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import gzip
 import hashlib
 import ipaddress
+import json
 import os
 import random
 import ssl
@@ -26,6 +28,7 @@ from cryptography.x509.oid import NameOID
 from nanodev.record.events import Closed, Frame, Responded, Rewritten, UpstreamFailed
 from nanodev.upstream.relay import describe_failure, forward_headers, upstream_path
 from nanodev.upstream.sockets import sendable_close
+from tests.compressing_front import FRONT, make_front
 from tests.conftest import Nano, free_port, wait_for
 from tests.fake_worker import SEEN, Seen, make_app
 
@@ -71,6 +74,7 @@ def test_forward_headers_replace_forwarding_claims_and_drop_hop_by_hop() -> None
         "Sec-WebSocket-Key": "abc",
         "Origin": "http://127.0.0.1:3000",
         "Cookie": "a=b",
+        "Accept-Encoding": "br",
     }
     out = forward_headers(
         incoming, host="127.0.0.1:3000", scheme="http", remote="127.0.0.1", websocket=True
@@ -80,6 +84,7 @@ def test_forward_headers_replace_forwarding_claims_and_drop_hop_by_hop() -> None
     assert out["X-Forwarded-Host"] == "127.0.0.1:3000"
     assert out["Origin"] == "http://127.0.0.1:3000"  # never rewritten silently
     assert out["Cookie"] == "a=b"
+    assert out["Accept-Encoding"] == "br"  # the client's own, never widened
 
 
 def test_sendable_close_codes() -> None:
@@ -406,3 +411,121 @@ async def test_untrusted_certificate_is_a_502_naming_tls(
         await nano.session.ws_connect(nano.ws_url(room_id="r"))
     assert info.value.status == 502
     assert all("TLS" in e.error for e in events(nano, UpstreamFailed))
+
+
+# -- content codings ----------------------------------------------------------------------------
+@pytest.fixture
+async def gzip_front(worker: TestServer) -> AsyncIterator[TestServer]:
+    """The fake Worker behind a front that gzips for clients that accept it (as a CDN does)."""
+    server = TestServer(make_front(f"http://127.0.0.1:{worker.port}"), host="127.0.0.1", port=0)
+    await server.start_server()
+    yield server
+    await server.close()
+
+
+async def inspector_flow(nano: Nano, path: str) -> dict[str, Any]:
+    async with nano.session.get(nano.base + "/__nanodev/api/flows") as resp:
+        rows = (await resp.json())["flows"]
+    row = next(r for r in rows if r["path"] == path)
+    async with nano.session.get(nano.base + f"/__nanodev/api/flows/{row['id']}") as resp:
+        detail: dict[str, Any] = await resp.json()
+    detail["row"] = row
+    return detail
+
+
+async def test_a_client_without_accept_encoding_gets_an_uncompressed_body(
+    make_nano: MakeNano, gzip_front: TestServer
+) -> None:
+    nano = await make_nano(upstream=f"http://127.0.0.1:{gzip_front.port}")
+    async with nano.session.get(
+        nano.base + "/api/echo", skip_auto_headers=("Accept-Encoding",), auto_decompress=False
+    ) as resp:
+        assert "Content-Encoding" not in resp.headers
+        assert (await resp.json())["path_qs"] == "/api/echo"
+    assert gzip_front.app[FRONT].accept_encodings == [None]  # the relay added none of its own
+
+
+async def test_the_clients_own_accept_encoding_is_forwarded_and_the_record_decoded(
+    make_nano: MakeNano, gzip_front: TestServer
+) -> None:
+    nano = await make_nano(upstream=f"http://127.0.0.1:{gzip_front.port}")
+    async with nano.session.get(
+        nano.base + "/api/echo", headers={"Accept-Encoding": "gzip"}, auto_decompress=False
+    ) as resp:
+        assert resp.headers["Content-Encoding"] == "gzip"  # passed on as the client asked
+        assert json.loads(gzip.decompress(await resp.read()))["path_qs"] == "/api/echo"
+    assert gzip_front.app[FRONT].accept_encodings == ["gzip"]
+    responded = events(nano, Responded)[-1]
+    assert responded.encoding == "gzip" and json.loads(responded.body)["path_qs"] == "/api/echo"
+
+
+async def test_a_compressed_refusal_is_readable_and_explained_like_an_emulated_one(
+    make_nano: MakeNano, gzip_front: TestServer
+) -> None:
+    relayed_nano = await make_nano(upstream=f"http://127.0.0.1:{gzip_front.port}")
+    emulated = await make_nano()
+    for nano in (relayed_nano, emulated):
+        with pytest.raises(aiohttp.WSServerHandshakeError) as info:
+            await nano.session.ws_connect(
+                nano.ws_url(room_id=""), headers={"Accept-Encoding": "gzip, deflate, br"}
+            )
+        assert info.value.status == 400
+    relayed_detail = await inspector_flow(relayed_nano, "/__ws/websocket")
+    emulated_detail = await inspector_flow(emulated, "/__ws/websocket")
+    assert relayed_detail["response"]["body"] == "Missing room_id query parameter"
+    assert relayed_detail["response"]["encoding"] == "gzip"
+    assert relayed_detail["explanation"] == emulated_detail["explanation"]
+    assert relayed_detail["row"]["explanation"] == emulated_detail["row"]["explanation"]
+    assert "room_id is present but empty" in relayed_detail["explanation"]["cause"]
+
+
+async def test_relayed_401_is_explained_from_the_workers_text(
+    make_nano: MakeNano, worker: TestServer
+) -> None:
+    nano = await relayed(make_nano, worker)
+    with pytest.raises(aiohttp.WSServerHandshakeError):
+        await nano.session.ws_connect(nano.ws_url(room_id="abc", key="nk_refused"))
+    detail = await inspector_flow(nano, "/__ws/websocket")
+    assert detail["response"]["body"] == "API key expired"
+    assert "the API key has expired" in detail["explanation"]["cause"]
+    assert "Create a new key" in detail["explanation"]["fix"]
+
+
+async def test_a_chunked_gzip_answer_is_recorded_decoded(
+    make_nano: MakeNano, worker: TestServer
+) -> None:
+    nano = await relayed(make_nano, worker)
+    async with nano.session.get(
+        nano.base + "/api/chunked", headers={"Accept-Encoding": "gzip"}, auto_decompress=False
+    ) as resp:
+        assert resp.status == 401 and resp.headers["Content-Encoding"] == "gzip"
+        raw = await resp.read()
+    assert json.loads(gzip.decompress(raw))["error"] == "Unauthorized. Please log in."
+    responded = events(nano, Responded)[-1]
+    assert responded.encoding == "gzip" and responded.body.startswith('{"error": "Unauthorized.')
+    detail = await inspector_flow(nano, "/api/chunked")
+    assert "no signed-in session reached the Worker" in detail["explanation"]["cause"]
+    async with nano.session.get(
+        nano.base + "/api/chunked", skip_auto_headers=("Accept-Encoding",)
+    ) as resp:
+        assert "Content-Encoding" not in resp.headers and resp.status == 401
+    plain = events(nano, Responded)[-1]
+    assert plain.encoding == "" and plain.body.startswith('{"error"')
+
+
+async def test_the_room_less_loop_is_found_in_relayed_handshakes(
+    make_nano: MakeNano, worker: TestServer
+) -> None:
+    nano = await relayed(make_nano, worker)
+    for _ in range(3):
+        with pytest.raises(aiohttp.WSServerHandshakeError):
+            await nano.session.ws_connect(
+                nano.ws_url(), headers={"Cookie": "better-auth.session_token=abcdefghijkl.sig"}
+            )
+    async with nano.session.get(nano.base + "/__nanodev/api/flows") as resp:
+        listed = await resp.json()
+    (pattern,) = listed["patterns"]
+    assert pattern["url"] == "/__ws/websocket" and pattern["count"] == 3
+    assert all(
+        r["explanation"]["cause"] == "room_id query parameter is missing" for r in listed["flows"]
+    )
