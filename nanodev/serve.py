@@ -19,6 +19,7 @@ import sqlite3
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
@@ -28,6 +29,7 @@ from aiohttp.http_exceptions import HttpProcessingError
 
 from nanodev import __version__
 from nanodev.app import create_app
+from nanodev.core import CORE
 from nanodev.frontend import describe_frontend
 from nanodev.gateway import LISTENERS
 from nanodev.preflight import check_aiohttp
@@ -35,6 +37,7 @@ from nanodev.settings import Settings
 from nanodev.state import clear_server_info, write_server_info
 
 SHUTDOWN_TIMEOUT_S = 1.0
+MAX_CARD_KEYS = 3
 
 
 class BadRequestsInOneLine(logging.Filter):
@@ -126,7 +129,9 @@ async def _listen(runner: web.AppRunner, host: str, port: int, flag: str) -> int
     return int(sockets[0].getsockname()[1]) if sockets else port
 
 
-def startup_card(settings: Settings, bound: Bound, ready_ms: float) -> str:
+def startup_card(
+    settings: Settings, bound: Bound, ready_ms: float, keys: Sequence[str] = ()
+) -> str:
     page = bound.page_url
     ws_page = page.replace("http://", "ws://")
     state = settings.state_dir.resolve()
@@ -142,6 +147,7 @@ def startup_card(settings: Settings, bound: Bound, ready_ms: float) -> str:
     lines += [
         f"  Inspector  {page}/__nanodev/",
         f"  State      {state}{'  (ephemeral: removed on exit)' if settings.ephemeral else ''}",
+        *in_effect(settings, keys),
         "",
         "  Make a key and a ready-to-paste URL:",
         f"    nanodev keys create --user you@example.com{state_flag}",
@@ -158,9 +164,61 @@ def startup_card(settings: Settings, bound: Bound, ready_ms: float) -> str:
     return "\n".join(lines)
 
 
+def in_effect(settings: Settings, keys: Sequence[str]) -> list[str]:
+    """The card's lines for what this run was started with: config file, flags, keys."""
+    config = settings.config_path
+    lines = [f"  Config     {config.resolve() if config else 'none (no ./nanodev.toml)'}"]
+    given = {
+        "--static": settings.static_dir,
+        "--frontend": settings.frontend_url,
+        "--upstream": settings.upstream,
+        "--hooks": settings.hooks,
+        "--migrations": settings.migrations_dir,
+    }
+    lines += [f"  {flag:<10} {value}" for flag, value in given.items() if value is not None]
+    if keys:
+        shown = ", ".join(keys[:MAX_CARD_KEYS])
+        more = f" and {len(keys) - MAX_CARD_KEYS} more" if len(keys) > MAX_CARD_KEYS else ""
+        lines.append(f"  Keys       {shown}{more}  (nanodev keys list)")
+    return lines
+
+
+def process_age_ms() -> float | None:
+    """Milliseconds since this process was created, interpreter start and imports included:
+    the kernel's start time of the process (/proc/self/stat, in clock ticks since boot, so to
+    10 ms) against CLOCK_BOOTTIME. None where there is no /proc."""
+    try:
+        stat = Path("/proc/self/stat").read_text()
+        ticks = int(stat.rsplit(")", 1)[1].split()[19])  # field 22: starttime
+        started_s = ticks / os.sysconf("SC_CLK_TCK")
+        return (time.clock_gettime(time.CLOCK_BOOTTIME) - started_s) * 1000
+    except (OSError, ValueError, IndexError, AttributeError):
+        return None
+
+
+def ready_after_ms(spawned: float | None, serving: float) -> float:
+    """From process start for the CLI (`spawned` given: its first perf_counter, the fallback);
+    from `serve()`'s start for a server run inside another program such as a test."""
+    if spawned is None:
+        return (time.perf_counter() - serving) * 1000
+    age = process_age_ms()
+    return age if age is not None else (time.perf_counter() - spawned) * 1000
+
+
+async def valid_keys(app: web.Application) -> list[str]:
+    """The usable keys already in the auth database, newest first, for the startup card."""
+    now_ms = time.time() * 1000
+    rows = await app[CORE].db.list_keys()
+    return [
+        f"{row['id']} ({row['email'] or row['user_id']})"
+        for row in rows
+        if not row["revoked_at"] and (row["expires_at"] is None or row["expires_at"] > now_ms)
+    ]
+
+
 async def serve(settings: Settings, out: TextIO | None = None, spawned: float | None = None) -> int:
     out = out or sys.stdout
-    spawned = spawned if spawned is not None else time.perf_counter()
+    serving = time.perf_counter()
     raise_fd_limit()
     preflight(sys.stderr)
     runner, bound = await start(settings)
@@ -179,7 +237,8 @@ async def serve(settings: Settings, out: TextIO | None = None, spawned: float | 
             "state_dir": str(settings.state_dir.resolve()),
         },
     )
-    out.write(startup_card(settings, bound, (time.perf_counter() - spawned) * 1000) + "\n")
+    keys = await valid_keys(runner.app)
+    out.write(startup_card(settings, bound, ready_after_ms(spawned, serving), keys) + "\n")
     out.flush()
     try:
         await stop.wait()

@@ -13,12 +13,14 @@ if TYPE_CHECKING:
     from nanodev.inspector import views
     from nanodev.inspector.console import ConsoleLog
     from nanodev.inspector.explain import SESSION_COOKIE
-    from nanodev.inspector.filters import FlowFilter
+    from nanodev.inspector.filters import FIELDS, FilterError, FlowFilter
     from nanodev.inspector.tail import follow
 
 __all__ = [
+    "FIELDS",
     "SESSION_COOKIE",
     "ConsoleLog",
+    "FilterError",
     "FlowFilter",
     "follow",
     "views",
@@ -27,6 +29,8 @@ __getattr__ = exports(
     __name__,
     {
         "ConsoleLog": "console",
+        "FIELDS": "filters",
+        "FilterError": "filters",
         "FlowFilter": "filters",
         "SESSION_COOKIE": "explain",
         "follow": "tail",

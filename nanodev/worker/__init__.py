@@ -13,10 +13,12 @@ if TYPE_CHECKING:
     from nanodev.worker import expiry, pipeline
     from nanodev.worker.auth import extract_credentials
     from nanodev.worker.paths import BACKEND_PATHS
-    from nanodev.worker.roomids import raw_param
+    from nanodev.worker.roomids import RoomIdProblem, check_room_id, raw_param
 
 __all__ = [
     "BACKEND_PATHS",
+    "RoomIdProblem",
+    "check_room_id",
     "expiry",
     "extract_credentials",
     "pipeline",
@@ -26,6 +28,8 @@ __getattr__ = exports(
     __name__,
     {
         "BACKEND_PATHS": "paths",
+        "RoomIdProblem": "roomids",
+        "check_room_id": "roomids",
         "expiry": "",
         "extract_credentials": "auth",
         "pipeline": "",
