@@ -177,7 +177,7 @@ def _lifecycle(event: Event) -> TermLine | None:
         if event.ok and "not used" in event.detail:  # a hook refused: it shadows a built-in
             level = "warning"
         return TermLine(event.ts, "reload", level, text, "", {"what": event.what, "ok": event.ok})
-    if isinstance(event, Note):
+    if isinstance(event, Note) and event.level in ("warning", "error"):  # info stays inspector-only
         note: Level = "warning" if event.level in ("warning", "error") else "info"
         return TermLine(event.ts, "note", note, event.message, "", {"note": event.level})
     if isinstance(event, RoomChanged) and event.state in ROOM_STATES:
