@@ -136,3 +136,47 @@ async def test_seeding_while_the_server_runs_uses_its_url(tmp_path: Path) -> Non
             assert await ws.receive_json(timeout=5) == {"type": "reset"}
     finally:
         proc.stop()
+
+
+def test_users_create_refuses_a_password_for_an_existing_user(tmp_path: Path) -> None:
+    cli(tmp_path, "users", "create", "pw@example.com", "--password", "first-pass")
+    result = cli(
+        tmp_path, "users", "create", "pw@example.com", "--password", "second-pass", check=False
+    )
+    assert result.returncode == 1 and "--reset-password" in result.stderr
+    reset = cli_json(
+        tmp_path,
+        "users",
+        "create",
+        "pw@example.com",
+        "--password",
+        "second-pass",
+        "--reset-password",
+    )
+    assert reset["created"] is False and reset["password_reset"] is True
+
+
+def test_sessions_create_says_it_created_the_user(tmp_path: Path) -> None:
+    out = cli(tmp_path, "sessions", "create", "--user", "fresh@example.com").stdout
+    assert out.startswith("created user fresh@example.com")
+    again = cli(tmp_path, "sessions", "create", "--user", "fresh@example.com").stdout
+    assert "created user" not in again
+    assert (
+        cli_json(tmp_path, "sessions", "create", "--user", "fresh@example.com")["user_created"]
+        is False
+    )
+
+
+def test_users_and_sessions_list(tmp_path: Path) -> None:
+    cli(tmp_path, "users", "create", "l@example.com", "--password", "long-enough")
+    cli(tmp_path, "sessions", "create", "--user", "l@example.com")
+    cli(tmp_path, "sessions", "create", "--user", "other@example.com")
+    users = cli_json(tmp_path, "users", "list")
+    assert [(u["email"], u["password"], u["sessions"]) for u in users] == [
+        ("l@example.com", True, 1),
+        ("other@example.com", False, 1),
+    ]
+    mine = cli_json(tmp_path, "sessions", "list", "--user", "l@example.com")
+    assert len(mine) == 1 and mine[0]["email"] == "l@example.com"
+    assert abs(mine[0]["expires_at"] - (time.time() + 7 * 86400) * 1000) < 60_000
+    assert mine[0]["expires_at_iso"].endswith("Z")
