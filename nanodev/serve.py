@@ -164,6 +164,38 @@ def startup_card(
     return "\n".join(lines)
 
 
+def say(out: TextIO, fmt: str, kind: str, text: str, level: str = "info") -> None:
+    """One of nanodev's own lines (`nanodev: stopping …`), or its JSON record under
+    `--log-format json`, so a log pipe sees nothing but JSON."""
+    if fmt == "json":
+        from nanodev.inspector import TermLine, render  # noqa: PLC0415 - only for JSON logs
+
+        line = TermLine(time.time(), kind, "warning" if level == "warning" else "info", text)
+        out.write(render(line, "json") + "\n")
+    else:
+        out.write(f"nanodev: {text}\n")
+    out.flush()
+
+
+def ready_record(settings: Settings, bound: Bound, ready_ms: float, keys: Sequence[str]) -> str:
+    """`--log-format json`: the startup card as the first record of the terminal's JSON lines."""
+    from nanodev.inspector import TermLine, render  # noqa: PLC0415 - only for JSON logs
+
+    config = settings.config_path
+    fields = {
+        "version": __version__,
+        "ready_ms": round(ready_ms),
+        "page_url": bound.page_url,
+        "worker_url": bound.worker_url,
+        "inspector_url": f"{bound.page_url}/__nanodev/",
+        "state_dir": str(settings.state_dir.resolve()),
+        "config": str(config.resolve()) if config else None,
+        "keys": list(keys),
+    }
+    text = f"nanodev {__version__} ready in {ready_ms:.0f} ms at {bound.page_url}/"
+    return render(TermLine(time.time(), "ready", "info", text, "", fields), "json")
+
+
 def in_effect(settings: Settings, keys: Sequence[str]) -> list[str]:
     """The card's lines for what this run was started with: config file, flags, keys."""
     config = settings.config_path
@@ -226,7 +258,7 @@ async def serve(settings: Settings, out: TextIO | None = None, spawned: float | 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, _on_signal, stop, out, settings.export_on_exit)
+        loop.add_signal_handler(sig, _on_signal, stop, out, settings)
     write_server_info(
         settings.state_dir,
         {
@@ -238,13 +270,16 @@ async def serve(settings: Settings, out: TextIO | None = None, spawned: float | 
         },
     )
     keys = await valid_keys(runner.app)
-    out.write(startup_card(settings, bound, ready_after_ms(spawned, serving), keys) + "\n")
+    ready_ms = ready_after_ms(spawned, serving)
+    if settings.log_format == "json":
+        out.write(ready_record(settings, bound, ready_ms, keys) + "\n")
+    else:
+        out.write(startup_card(settings, bound, ready_ms, keys) + "\n")
     out.flush()
     try:
         await stop.wait()
     finally:
-        out.write("nanodev: stopping (closing sockets with 1001)\n")
-        out.flush()
+        say(out, settings.log_format, "stopping", "stopping (closing sockets with 1001)")
         await asyncio.wait_for(runner.cleanup(), timeout=5)
         code = await export_on_exit(settings, out)
         clear_server_info(settings.state_dir, os.getpid())
@@ -271,15 +306,15 @@ def preflight(err: TextIO) -> None:
         raise StartupError("; ".join(checked.errors))
 
 
-def _on_signal(stop: asyncio.Event, out: TextIO, export: Path | None) -> None:
+def _on_signal(stop: asyncio.Event, out: TextIO, settings: Settings) -> None:
     """First Ctrl-C/SIGTERM stops; later ones say what is still happening instead of
     interrupting it (an interrupted export would be lost, never the previous snapshot)."""
     if not stop.is_set():
         stop.set()
         return
+    export = settings.export_on_exit
     doing = f"writing the snapshot to {export}" if export else "closing sockets and stores"
-    out.write(f"nanodev: already stopping ({doing}); this takes a moment\n")
-    out.flush()
+    say(out, settings.log_format, "stopping", f"already stopping ({doing}); this takes a moment")
 
 
 async def export_on_exit(settings: Settings, out: TextIO) -> int:
@@ -293,11 +328,11 @@ async def export_on_exit(settings: Settings, out: TextIO) -> int:
     try:
         snap = await asyncio.to_thread(export_state, settings.state_dir, target)
     except (SnapshotError, OSError, sqlite3.Error) as exc:
-        out.write(f"nanodev: export to {target} FAILED ({exc}); the previous file is intact\n")
-        out.flush()
+        failed = f"export to {target} FAILED ({exc}); the previous file is intact"
+        say(out, settings.log_format, "note", failed, "warning")
         return 1
-    out.write(f"nanodev: exported auth and {len(snap.rooms)} room(s) to {snap.path}\n")
-    out.flush()
+    done = f"exported auth and {len(snap.rooms)} room(s) to {snap.path}"
+    say(out, settings.log_format, "note", done)
     return 0
 
 

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from nanodev.inspector.explain import SESSION_COOKIE
     from nanodev.inspector.filters import FIELDS, FilterError, FlowFilter
     from nanodev.inspector.tail import follow
+    from nanodev.inspector.terminal import TermLine, render
 
 __all__ = [
     "FIELDS",
@@ -22,7 +23,9 @@ __all__ = [
     "ConsoleLog",
     "FilterError",
     "FlowFilter",
+    "TermLine",
     "follow",
+    "render",
     "views",
 ]
 __getattr__ = exports(
@@ -33,7 +36,9 @@ __getattr__ = exports(
         "FilterError": "filters",
         "FlowFilter": "filters",
         "SESSION_COOKIE": "explain",
+        "TermLine": "terminal",
         "follow": "tail",
+        "render": "terminal",
         "views": "",
     },
 )

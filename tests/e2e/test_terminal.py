@@ -18,8 +18,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import aiohttp
+import jsonschema
 import pytest
 
+from tests.cli.test_contract import SCHEMAS
 from tests.conftest import free_port
 
 ESC = "\x1b["
@@ -52,8 +54,8 @@ class Term:
             self._fd = self.proc.stdout.fileno()
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
-        self.wait_for("Ctrl-C to stop", timeout=30)
-        found = re.search(r"Page\s+(?:\x1b\[[0-9;]*m)?(http://127\.0\.0\.1:\d+)", self.text)
+        self.wait_for(r"Ctrl-C to stop|\"kind\":\"ready\"", timeout=30)
+        found = re.search(r"(?:Page\s+|\"page_url\":\")(http://127\.0\.0\.1:\d+)", self.text)
         assert found, self.text
         self.url = found.group(1)
 
@@ -244,7 +246,11 @@ async def test_log_format_json_lines(tmp_path: Path, term: list[Term]) -> None:
     await _refused_handshake(t.url)
     t.wait_for(r'\{"ts":\d+,.*"kind":"request".*\}\n')
     assert t.stop() == 0
-    records = [json.loads(line) for line in t.text.splitlines() if line.startswith("{")]
+    records = [json.loads(line) for line in t.text.splitlines()]  # every line is JSON
+    for record in records:  # docs/cli-json.md's schema for `up --log-format json`
+        jsonschema.validate(record, SCHEMAS["tail"])
+    assert records[0]["kind"] == "ready" and records[0]["page_url"] == t.url
+    assert records[-1]["kind"] == "stopping"
     request = next(r for r in records if r["kind"] == "request")
     assert request["status"] == 400 and request["level"] == "refused"
     assert request["fix"] and request["time"].endswith("Z")
