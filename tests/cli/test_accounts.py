@@ -13,6 +13,7 @@ from typing import Any
 import aiohttp
 
 from nanodev.betterauth.cookies import verify
+from nanodev.betterauth.passwords import verify_password
 from nanodev.state.directory import load_secret
 from tests.conftest import Proc
 
@@ -144,6 +145,7 @@ def test_users_create_refuses_a_password_for_an_existing_user(tmp_path: Path) ->
         tmp_path, "users", "create", "pw@example.com", "--password", "second-pass", check=False
     )
     assert result.returncode == 1 and "--reset-password" in result.stderr
+    assert stored_password_is(tmp_path, "first-pass")  # the refused run changed nothing
     reset = cli_json(
         tmp_path,
         "users",
@@ -154,6 +156,13 @@ def test_users_create_refuses_a_password_for_an_existing_user(tmp_path: Path) ->
         "--reset-password",
     )
     assert reset["created"] is False and reset["password_reset"] is True
+    assert stored_password_is(tmp_path, "second-pass")
+
+
+def stored_password_is(state: Path, password: str) -> bool:
+    with sqlite3.connect(state / "d1" / "AUTH_DB.sqlite") as conn:
+        (stored,) = conn.execute("SELECT password FROM account").fetchone()
+    return verify_password(stored, password)
 
 
 def test_sessions_create_says_it_created_the_user(tmp_path: Path) -> None:
