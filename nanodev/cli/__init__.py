@@ -16,7 +16,7 @@ from typing import Any
 import click
 
 from nanodev import __version__
-from nanodev.cli.output import json_requested, run_json_mode
+from nanodev.cli.output import json_requested, run_json_mode, user_errors
 
 # name → (module in nanodev.cli, attribute, the short help shown by `nanodev --help`)
 COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -52,12 +52,12 @@ class NanodevGroup(click.Group):
     and turns every failure into a clear message: text, or JSON under --json."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return list(COMMANDS)
+        return [*COMMANDS, *(name for name in self.commands if name not in COMMANDS)]
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         found = COMMANDS.get(cmd_name)
-        if found is None:
-            return None
+        if found is None:  # one registered with add_command (loaded eagerly)
+            return super().get_command(ctx, cmd_name)
         module = importlib.import_module(f"nanodev.cli.{found[0]}")
         command = getattr(module, found[1])
         assert isinstance(command, click.Command)
@@ -65,12 +65,12 @@ class NanodevGroup(click.Group):
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """The command list from COMMANDS, so `nanodev --help` imports no command."""
+        rows = [(name, short) for name, (_m, _a, short) in COMMANDS.items()]
+        rows += [(n, c.get_short_help_str()) for n, c in self.commands.items() if n not in COMMANDS]
         with formatter.section("Commands"):
-            formatter.write_dl([(name, short) for name, (_m, _a, short) in COMMANDS.items()])
+            formatter.write_dl(rows)
 
     def invoke(self, ctx: click.Context) -> Any:
-        from nanodev.cli.output import user_errors  # noqa: PLC0415
-
         with user_errors():
             return super().invoke(ctx)
 

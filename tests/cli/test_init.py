@@ -6,10 +6,11 @@ import json
 import subprocess
 import sys
 
+import click
 from click.testing import CliRunner
 
 from nanodev import __version__
-from nanodev.cli import COMMANDS, main
+from nanodev.cli import COMMANDS, NanodevGroup, main
 
 
 def test_version_short_and_long() -> None:
@@ -40,3 +41,12 @@ def test_an_unknown_command_under_json_is_json() -> None:
     result = CliRunner().invoke(main, ["frobnicate", "--json"])
     doc = json.loads(result.stdout)
     assert result.exit_code == 2 and doc["code"] == "usage" and "frobnicate" in doc["error"]
+
+
+def test_a_command_added_with_add_command_is_listed_and_found() -> None:
+    group = NanodevGroup("nanodev")
+    group.add_command(click.Command("extra", help="An eagerly added command."))
+    ctx = click.Context(group)
+    assert group.list_commands(ctx)[-1] == "extra"
+    assert group.get_command(ctx, "extra") is group.commands["extra"]
+    assert "extra     An eagerly added command." in group.get_help(ctx)
