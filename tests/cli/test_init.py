@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -50,3 +51,15 @@ def test_a_command_added_with_add_command_is_listed_and_found() -> None:
     assert group.list_commands(ctx)[-1] == "extra"
     assert group.get_command(ctx, "extra") is group.commands["extra"]
     assert "extra     An eagerly added command." in group.get_help(ctx)
+
+
+def test_shell_completion_finds_lazily_loaded_commands() -> None:
+    env = {**os.environ, "_NANODEV_COMPLETE": "bash_complete", "COMP_CWORD": "2"}
+    result = subprocess.run(
+        [sys.executable, "-c", "from nanodev.cli import main; main()"],
+        env={**env, "COMP_WORDS": "nanodev keys cr"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.stdout.split() == ["plain,create"]
