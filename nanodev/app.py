@@ -59,7 +59,11 @@ async def _core_ctx(app: web.Application) -> AsyncIterator[None]:
         )
         core.frontend = frontend.builtin_demo
         app[CORE] = core
-        stop_console = recorder.listen(ConsoleLog(sys.stdout)) if settings.log_requests else None
+        stop_console = (
+            recorder.listen(ConsoleLog(sys.stdout, settings.log_format))
+            if settings.log_requests
+            else None
+        )
         rooms.tasks.spawn(rooms.sweep_forever(), "sweeper")
         core.touches = Touches(db)
         core.tasks.spawn(core.touches.flush_forever(), "touches")
@@ -67,9 +71,9 @@ async def _core_ctx(app: web.Application) -> AsyncIterator[None]:
         try:
             yield
         finally:
-            if stop_console:
-                stop_console()
             await rooms.close_all(WSCloseCode.GOING_AWAY, "Server shutdown")
+            if stop_console:  # after the 1001 closes, so the terminal shows them
+                stop_console()
             await core.tasks.wait_all(timeout=0.2)
             await core.tasks.cancel_all()
             await core.touches.flush()

@@ -19,6 +19,7 @@ import sqlite3
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
@@ -28,6 +29,7 @@ from aiohttp.http_exceptions import HttpProcessingError
 
 from nanodev import __version__
 from nanodev.app import create_app
+from nanodev.core import CORE
 from nanodev.frontend import describe_frontend
 from nanodev.gateway import LISTENERS
 from nanodev.preflight import check_aiohttp
@@ -35,6 +37,7 @@ from nanodev.settings import Settings
 from nanodev.state import clear_server_info, write_server_info
 
 SHUTDOWN_TIMEOUT_S = 1.0
+MAX_CARD_KEYS = 3
 
 
 class BadRequestsInOneLine(logging.Filter):
@@ -126,7 +129,9 @@ async def _listen(runner: web.AppRunner, host: str, port: int, flag: str) -> int
     return int(sockets[0].getsockname()[1]) if sockets else port
 
 
-def startup_card(settings: Settings, bound: Bound, ready_ms: float) -> str:
+def startup_card(
+    settings: Settings, bound: Bound, ready_ms: float, keys: Sequence[str] = ()
+) -> str:
     page = bound.page_url
     ws_page = page.replace("http://", "ws://")
     state = settings.state_dir.resolve()
@@ -142,6 +147,7 @@ def startup_card(settings: Settings, bound: Bound, ready_ms: float) -> str:
     lines += [
         f"  Inspector  {page}/__nanodev/",
         f"  State      {state}{'  (ephemeral: removed on exit)' if settings.ephemeral else ''}",
+        *in_effect(settings, keys),
         "",
         "  Make a key and a ready-to-paste URL:",
         f"    nanodev keys create --user you@example.com{state_flag}",
@@ -158,9 +164,93 @@ def startup_card(settings: Settings, bound: Bound, ready_ms: float) -> str:
     return "\n".join(lines)
 
 
+def say(out: TextIO, fmt: str, kind: str, text: str, level: str = "info") -> None:
+    """One of nanodev's own lines (`nanodev: stopping …`), or its JSON record under
+    `--log-format json`, so a log pipe sees nothing but JSON."""
+    if fmt == "json":
+        from nanodev.inspector import TermLine, render  # noqa: PLC0415 - only for JSON logs
+
+        line = TermLine(time.time(), kind, "warning" if level == "warning" else "info", text)
+        out.write(render(line, "json") + "\n")
+    else:
+        out.write(f"nanodev: {text}\n")
+    out.flush()
+
+
+def ready_record(settings: Settings, bound: Bound, ready_ms: float, keys: Sequence[str]) -> str:
+    """`--log-format json`: the startup card as the first record of the terminal's JSON lines."""
+    from nanodev.inspector import TermLine, render  # noqa: PLC0415 - only for JSON logs
+
+    config = settings.config_path
+    fields = {
+        "version": __version__,
+        "ready_ms": round(ready_ms),
+        "page_url": bound.page_url,
+        "worker_url": bound.worker_url,
+        "inspector_url": f"{bound.page_url}/__nanodev/",
+        "state_dir": str(settings.state_dir.resolve()),
+        "config": str(config.resolve()) if config else None,
+        "keys": list(keys),
+    }
+    text = f"nanodev {__version__} ready in {ready_ms:.0f} ms at {bound.page_url}/"
+    return render(TermLine(time.time(), "ready", "info", text, "", fields), "json")
+
+
+def in_effect(settings: Settings, keys: Sequence[str]) -> list[str]:
+    """The card's lines for what this run was started with: config file, flags, keys."""
+    config = settings.config_path
+    lines = [f"  Config     {config.resolve() if config else 'none (no ./nanodev.toml)'}"]
+    given = {
+        "--static": settings.static_dir,
+        "--frontend": settings.frontend_url,
+        "--upstream": settings.upstream,
+        "--hooks": settings.hooks,
+        "--migrations": settings.migrations_dir,
+    }
+    lines += [f"  {flag:<10} {value}" for flag, value in given.items() if value is not None]
+    if keys:
+        shown = ", ".join(keys[:MAX_CARD_KEYS])
+        more = f" and {len(keys) - MAX_CARD_KEYS} more" if len(keys) > MAX_CARD_KEYS else ""
+        lines.append(f"  Keys       {shown}{more}  (nanodev keys list)")
+    return lines
+
+
+def process_age_ms() -> float | None:
+    """Milliseconds since this process was created, interpreter start and imports included:
+    the kernel's start time of the process (/proc/self/stat, in clock ticks since boot, so to
+    10 ms) against CLOCK_BOOTTIME. None where there is no /proc."""
+    try:
+        stat = Path("/proc/self/stat").read_text()
+        ticks = int(stat.rsplit(")", 1)[1].split()[19])  # field 22: starttime
+        started_s = ticks / os.sysconf("SC_CLK_TCK")
+        return (time.clock_gettime(time.CLOCK_BOOTTIME) - started_s) * 1000
+    except (OSError, ValueError, IndexError, AttributeError):
+        return None
+
+
+def ready_after_ms(spawned: float | None, serving: float) -> float:
+    """From process start for the CLI (`spawned` given: its first perf_counter, the fallback);
+    from `serve()`'s start for a server run inside another program such as a test."""
+    if spawned is None:
+        return (time.perf_counter() - serving) * 1000
+    age = process_age_ms()
+    return age if age is not None else (time.perf_counter() - spawned) * 1000
+
+
+async def valid_keys(app: web.Application) -> list[str]:
+    """The usable keys already in the auth database, newest first, for the startup card."""
+    now_ms = time.time() * 1000
+    rows = await app[CORE].db.list_keys()
+    return [
+        f"{row['id']} ({row['email'] or row['user_id']})"
+        for row in rows
+        if not row["revoked_at"] and (row["expires_at"] is None or row["expires_at"] > now_ms)
+    ]
+
+
 async def serve(settings: Settings, out: TextIO | None = None, spawned: float | None = None) -> int:
     out = out or sys.stdout
-    spawned = spawned if spawned is not None else time.perf_counter()
+    serving = time.perf_counter()
     raise_fd_limit()
     preflight(sys.stderr)
     runner, bound = await start(settings)
@@ -168,7 +258,7 @@ async def serve(settings: Settings, out: TextIO | None = None, spawned: float | 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, _on_signal, stop, out, settings.export_on_exit)
+        loop.add_signal_handler(sig, _on_signal, stop, out, settings)
     write_server_info(
         settings.state_dir,
         {
@@ -179,13 +269,17 @@ async def serve(settings: Settings, out: TextIO | None = None, spawned: float | 
             "state_dir": str(settings.state_dir.resolve()),
         },
     )
-    out.write(startup_card(settings, bound, (time.perf_counter() - spawned) * 1000) + "\n")
+    keys = await valid_keys(runner.app)
+    ready_ms = ready_after_ms(spawned, serving)
+    if settings.log_format == "json":
+        out.write(ready_record(settings, bound, ready_ms, keys) + "\n")
+    else:
+        out.write(startup_card(settings, bound, ready_ms, keys) + "\n")
     out.flush()
     try:
         await stop.wait()
     finally:
-        out.write("nanodev: stopping (closing sockets with 1001)\n")
-        out.flush()
+        say(out, settings.log_format, "stopping", "stopping (closing sockets with 1001)")
         await asyncio.wait_for(runner.cleanup(), timeout=5)
         code = await export_on_exit(settings, out)
         clear_server_info(settings.state_dir, os.getpid())
@@ -212,15 +306,15 @@ def preflight(err: TextIO) -> None:
         raise StartupError("; ".join(checked.errors))
 
 
-def _on_signal(stop: asyncio.Event, out: TextIO, export: Path | None) -> None:
+def _on_signal(stop: asyncio.Event, out: TextIO, settings: Settings) -> None:
     """First Ctrl-C/SIGTERM stops; later ones say what is still happening instead of
     interrupting it (an interrupted export would be lost, never the previous snapshot)."""
     if not stop.is_set():
         stop.set()
         return
+    export = settings.export_on_exit
     doing = f"writing the snapshot to {export}" if export else "closing sockets and stores"
-    out.write(f"nanodev: already stopping ({doing}); this takes a moment\n")
-    out.flush()
+    say(out, settings.log_format, "stopping", f"already stopping ({doing}); this takes a moment")
 
 
 async def export_on_exit(settings: Settings, out: TextIO) -> int:
@@ -234,11 +328,11 @@ async def export_on_exit(settings: Settings, out: TextIO) -> int:
     try:
         snap = await asyncio.to_thread(export_state, settings.state_dir, target)
     except (SnapshotError, OSError, sqlite3.Error) as exc:
-        out.write(f"nanodev: export to {target} FAILED ({exc}); the previous file is intact\n")
-        out.flush()
+        failed = f"export to {target} FAILED ({exc}); the previous file is intact"
+        say(out, settings.log_format, "note", failed, "warning")
         return 1
-    out.write(f"nanodev: exported auth and {len(snap.rooms)} room(s) to {snap.path}\n")
-    out.flush()
+    done = f"exported auth and {len(snap.rooms)} room(s) to {snap.path}"
+    say(out, settings.log_format, "note", done)
     return 0
 
 

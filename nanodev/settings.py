@@ -9,7 +9,7 @@ import os
 from collections.abc import Mapping
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -100,6 +100,9 @@ class Settings(BaseModel):
         SocketPolicy.KEEP, description="On a backend reload keep sockets, or close them with 1012."
     )
     log_requests: bool = Field(True, description="Print one line per request and handshake.")
+    log_format: Literal["text", "json"] = Field(
+        "text", description="Terminal lines as text, or one JSON object per line (as tail --json)."
+    )
 
     @field_validator("allowed_hosts", "allowed_origins", mode="before")
     @classmethod

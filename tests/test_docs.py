@@ -29,8 +29,15 @@ def test_every_setting_is_in_the_readme_table() -> None:
         assert f"`{name}`" in README, f"README does not document setting {name}"
 
 
+def subcommands(group: click.Group) -> dict[str, click.Command]:
+    """A group's commands, loading lazily registered ones (`nanodev.cli.COMMANDS`)."""
+    ctx = click.Context(group)
+    found = {name: group.get_command(ctx, name) for name in group.list_commands(ctx)}
+    return {name: cmd for name, cmd in found.items() if cmd is not None}
+
+
 def test_every_up_flag_is_in_the_readme() -> None:
-    up = main.commands["up"]
+    up = subcommands(main)["up"]
     for param in up.params:
         for opt in getattr(param, "opts", []):
             if opt.startswith("--") and opt != "--help":
@@ -40,7 +47,7 @@ def test_every_up_flag_is_in_the_readme() -> None:
 def test_every_command_is_in_the_readme() -> None:
     def walk(group: click.Group, prefix: str) -> list[str]:
         names = []
-        for name, cmd in group.commands.items():
+        for name, cmd in subcommands(group).items():
             full = f"{prefix} {name}"
             if isinstance(cmd, click.Group):
                 names += walk(cmd, full)

@@ -23,9 +23,29 @@ from .conftest import Proc, free_port
 
 def test_startup_card_names_urls_state_and_a_key_recipe(tmp_path: Path) -> None:
     worker_port = free_port()
+    seeded = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "nanodev",
+            "keys",
+            "create",
+            "--user",
+            "card@example.com",
+            "--id",
+            "nk_test_card",
+            "--state-dir",
+            str(tmp_path / "state"),
+        ],
+        capture_output=True,
+        check=True,
+    )
+    assert seeded.returncode == 0
     proc = Proc(tmp_path / "state", worker_port, []).start()
     try:
         card = "".join(proc.output)
+        assert "Keys       nk_test_card (card@example.com)" in card
+        assert "Config     none (no ./nanodev.toml)" in card
         assert f"Worker     http://127.0.0.1:{worker_port}/" in card
         assert f"Inspector  {proc.page_url}/__nanodev/" in card
         assert str((tmp_path / "state").resolve()) in card

@@ -11,6 +11,7 @@ from nanodev.lazy import exports
 if TYPE_CHECKING:
     from nanodev.authdb import accounts
     from nanodev.authdb.db import AuthDB, User, now_ms, now_s, open_auth_db
+    from nanodev.authdb.listing import list_rooms, list_sessions, list_users
     from nanodev.authdb.migrations import apply_pending
     from nanodev.authdb.rows import KeyRow, SessionRow
     from nanodev.authdb.seeding import SeedError, create_key, create_session, ensure_user, ws_url
@@ -28,6 +29,9 @@ __all__ = [
     "create_key",
     "create_session",
     "ensure_user",
+    "list_rooms",
+    "list_sessions",
+    "list_users",
     "now_ms",
     "now_s",
     "open_auth_db",
@@ -47,6 +51,9 @@ __getattr__ = exports(
         "create_key": "seeding",
         "create_session": "seeding",
         "ensure_user": "seeding",
+        "list_rooms": "listing",
+        "list_sessions": "listing",
+        "list_users": "listing",
         "now_ms": "db",
         "now_s": "db",
         "open_auth_db": "db",

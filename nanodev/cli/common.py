@@ -8,21 +8,21 @@ import datetime as dt
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from nanodev.authdb import AuthDB, open_auth_db
+from nanodev.cli.output import CliError
 from nanodev.ids import parse_duration
-from nanodev.settings import Settings
+
+if TYPE_CHECKING:
+    from nanodev.authdb import AuthDB
 
 T = TypeVar("T")
 SPAWNED = time.perf_counter()
 CONFIG_FILE = "nanodev.toml"
-
-
-def help_for(field: str) -> str:
-    return Settings.model_fields[field].description or ""
+# Settings.state_dir's description, written out so commands other than `up` need no pydantic.
+STATE_DIR_HELP = "Where the auth DB and room stores live."
 
 
 # One instance for every command: each click.Path looks up its translated names on the disk.
@@ -36,7 +36,7 @@ def state_dir_option(fn: Callable[..., Any]) -> Callable[..., Any]:
         envvar="NANODEV_STATE_DIR",
         default=Path(".nanodev"),
         show_default=True,
-        help=help_for("state_dir"),
+        help=STATE_DIR_HELP,
     )(fn)
 
 
@@ -45,7 +45,7 @@ def json_option(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def with_db(state_dir: Path, work: Callable[[AuthDB], Awaitable[T]]) -> T:
-    from nanodev.authdb import SeedError  # noqa: PLC0415 - seeding is not on `up`'s path
+    from nanodev.authdb import SeedError, open_auth_db  # noqa: PLC0415 - loaded when used
 
     async def runner() -> T:
         async with open_auth_db(state_dir / "d1" / "AUTH_DB.sqlite") as db:
@@ -54,7 +54,7 @@ def with_db(state_dir: Path, work: Callable[[AuthDB], Awaitable[T]]) -> T:
     try:
         return asyncio.run(runner())
     except SeedError as exc:
-        raise click.UsageError(str(exc)) from None
+        raise CliError(str(exc), code="refused") from None
 
 
 def duration(value: str | None, option: str) -> int | None:

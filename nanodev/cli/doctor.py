@@ -4,21 +4,26 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 import sys
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import click
 
-from nanodev.cli.common import (
-    json_option,
-    state_dir_option,
-)
+from nanodev.cli.common import json_option, state_dir_option
+from nanodev.cli.output import CliError
 
 
 @click.command()
-@click.option("--url", default=None, help="Check this server (e.g. wrangler dev) instead.")
+@click.option(
+    "--url",
+    default=None,
+    callback=lambda ctx, param, value: with_scheme(value),
+    help="Check this server (e.g. wrangler dev: 127.0.0.1:8787) instead; http:// if no scheme.",
+)
 @click.option("--key", default=None, help="A valid nk_ key (with --url).")
 @click.option("--expired-key", default=None, help="An expired key (with --url).")
 @click.option("--revoked-key", default=None, help="A revoked key (with --url).")
@@ -41,13 +46,42 @@ def doctor(url: str | None, state_dir: Path, as_json: bool, **given: Any) -> Non
         if url is None:
             page, worker_port = api.local_target(state_dir)
             options = replace(options, url=page, worker_port=given["worker_port"] or worker_port)
+            answers_at(page, "start nanodev up again (its server.json is stale) or pass --url")
             report = asyncio.run(api.run_local(state_dir, options))
         else:
+            answers_at(url, "start nanodev up (or your wrangler dev), or pass the right --url")
             report = asyncio.run(api.run_doctor(options))
     except (api.DoctorError, SeedError) as exc:
-        raise click.ClickException(str(exc)) from None
+        raise CliError(str(exc), code="no_server") from None
     click.echo(json.dumps(report.to_json()) if as_json else "\n".join(render_text(report)))
     sys.exit(report.exit_code)
+
+
+def with_scheme(url: str | None) -> str | None:
+    """`127.0.0.1:8787` is read as http://127.0.0.1:8787; other schemes than http(s) are refused."""
+    if url is None:
+        return None
+    if "://" not in url:
+        url = "http://" + url
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise CliError(
+            f"--url {url!r} is not an http(s) address",
+            "pass the server's address, e.g. --url http://127.0.0.1:8787",
+            "bad_parameter",
+        )
+    return url
+
+
+def answers_at(url: str, hint: str) -> None:
+    """Refuse up front when nothing listens at `url`, instead of a failed check per step."""
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        with socket.create_connection((parts.hostname or "127.0.0.1", port), timeout=3):
+            pass
+    except OSError:
+        raise CliError(f"nothing answers at {url}", hint, "unreachable") from None
 
 
 # -- tail -----------------------------------------------------------------------------------

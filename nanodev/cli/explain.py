@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from nanodev.cli.common import json_option
+from nanodev.cli.output import emit
 from nanodev.errors import UserError
 
 
@@ -33,7 +34,7 @@ def explain(file: Path, as_json: bool) -> None:
             "bad_har",
         ) from None
     if as_json:
-        click.echo(json.dumps({"file": str(file), **report.to_json()}, indent=2))
+        emit({"file": str(file), **report.to_json()})
     else:
         click.echo(render_text(report, str(file)), nl=False)
     sys.exit(1 if report.failed else 0)

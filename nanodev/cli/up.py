@@ -13,12 +13,15 @@ from pydantic import ValidationError
 from nanodev.cli.common import (
     CONFIG_FILE,
     SPAWNED,
-    help_for,
     origin_flag,
     state_dir_option,
 )
 from nanodev.settings import Settings, env_values, load_toml
 from nanodev.state import discover_defaults
+
+
+def help_for(field: str) -> str:
+    return Settings.model_fields[field].description or ""
 
 
 @click.command()
@@ -61,6 +64,12 @@ from nanodev.state import discover_defaults
     flag_value=False,
     default=None,
     help="Do not print a line per request.",
+)
+@click.option(
+    "--log-format",
+    type=click.Choice(["text", "json"]),
+    default=None,
+    help=help_for("log_format"),
 )
 @click.option(
     "--config",

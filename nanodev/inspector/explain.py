@@ -206,7 +206,7 @@ def _explain_socket(facts: FlowFacts) -> Explanation:
     return Explanation(
         f"handshake accepted{why} in {who}; "
         + close_explanation(facts.close_code, facts.closed_by, facts.close_reason),
-        _close_fix(facts.close_code),
+        close_fix(facts.close_code),
     )
 
 
@@ -222,7 +222,7 @@ def close_explanation(code: int | None, by: str, reason: str = "") -> str:
     return f"{text}; reason: {reason}" if reason else text
 
 
-def _close_fix(code: int | None) -> str:
+def close_fix(code: int | None) -> str:
     fixes = {
         1006: "Nothing on the server closed it cleanly: look for a dropped connection",
         1008: "The credential expired or was revoked: reconnect with a valid key or session",

@@ -4,8 +4,9 @@ text inside frames. The page, the JSON API and `nanodev tail --filter` share thi
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 
 OUTCOMES = ("allowed", "refused", "error", "none")
@@ -39,16 +40,20 @@ class FlowFilter:
 
     @classmethod
     def parse(cls, expression: str) -> FlowFilter:
-        """From a terminal expression: `status=4xx path=/__ws room=r outcome=refused ws words`."""
+        """From a terminal expression: `status=4xx path=/__ws room=r outcome=refused ws words`.
+
+        A `name=value` token must name a field (FIELDS) with a value it can match: anything
+        else raises `FilterError` rather than a filter that never matches."""
         values: dict[str, Any] = {}
         words: list[str] = []
-        names = {f.name for f in fields(cls)} | {"q"}
         for token in expression.split():
             name, eq, value = token.partition("=")
             if token.lower() in ("ws", "websocket"):
                 values["websocket"] = True
-            elif eq and name.lower() in names:
-                values["text" if name.lower() == "q" else name.lower()] = value
+            elif eq:
+                field_name = check_field(name.lower(), value)
+                lowered = field_name in ("status", "outcome")
+                values[field_name] = value.lower() if lowered else value
             else:
                 words.append(token)
         if words:
@@ -76,6 +81,35 @@ class FlowFilter:
             needle = self.text.lower()
             return any(needle in frame.lower() for frame in frames)
         return True
+
+
+class FilterError(ValueError):
+    """A `--filter` token naming no field, or a value that field can never match."""
+
+
+# the fields `nanodev tail --filter` takes, and what each matches
+FIELDS: dict[str, str] = {
+    "status": "404, 4xx, 101, error (any >= 400) or none",
+    "path": "part of the original or rewritten path",
+    "room": "the room id",
+    "outcome": " | ".join(OUTCOMES),
+    "q": "text inside the flow's lines",
+}
+_STATUS = re.compile(r"^(?:[1-5]\d\d|[1-5]xx|error|none|pending)$")
+
+
+def check_field(name: str, value: str) -> str:
+    """The FlowFilter attribute for `name=value`, or FilterError saying what would work."""
+    known = ", ".join(f"{k}=" for k in FIELDS)
+    if name not in FIELDS:
+        raise FilterError(f"unknown filter field {name!r}: the fields are {known} and ws")
+    if not value:
+        raise FilterError(f"{name}= needs a value ({FIELDS[name]})")
+    if name == "status" and not _STATUS.match(value.lower()):
+        raise FilterError(f"status={value} cannot match: use {FIELDS['status']}")
+    if name == "outcome" and value.lower() not in OUTCOMES:
+        raise FilterError(f"outcome={value} cannot match: use {FIELDS['outcome']}")
+    return "text" if name == "q" else name
 
 
 def status_matches(wanted: str, status: int | None) -> bool:

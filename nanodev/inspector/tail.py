@@ -4,8 +4,8 @@ handshake (the same lines `nanodev up` prints), plus socket closes, with an opti
 
 from __future__ import annotations
 
-import io
 import json
+import time
 from dataclasses import replace
 from typing import Any, TextIO
 
@@ -14,7 +14,8 @@ import aiohttp
 from nanodev.inspector.console import ConsoleLog
 from nanodev.inspector.filters import FlowFilter
 from nanodev.inspector.sessions import event_from_json
-from nanodev.record import Closed, Event, RequestReceived
+from nanodev.inspector.terminal import LogFormat, TermLine
+from nanodev.record import RequestReceived
 
 LIVE_PATH = "/__nanodev/api/live"
 
@@ -25,14 +26,15 @@ def live_url(page_url: str) -> str:
 
 
 class TailPrinter:
-    """Feeds live-feed items to a `ConsoleLog` and keeps the lines the filter accepts."""
+    """Feeds live-feed items to a `ConsoleLog` and prints the lines the filter accepts."""
 
-    def __init__(self, out: TextIO, filt: FlowFilter) -> None:
+    def __init__(
+        self, out: TextIO, filt: FlowFilter, fmt: LogFormat = "text", colour: bool | None = None
+    ) -> None:
         self.out = out
         self.words = filt.text.lower()
         self.filt = replace(filt, text="")  # frame text is not in a line: match words instead
-        self.buffer = io.StringIO()
-        self.console = ConsoleLog(self.buffer)
+        self.console = ConsoleLog(out, fmt, colour)
         self.dropped = 0
 
     def feed(self, item: dict[str, Any]) -> None:
@@ -40,51 +42,40 @@ class TailPrinter:
         flow = item.get("flow")
         if not isinstance(event, RequestReceived) and not self._wanted(flow):
             return
-        self.console(int(item.get("seq", 0)), event)
-        if isinstance(event, Closed) and flow is not None:
-            self.buffer.write(close_line(event, flow) + "\n")
-        self._flush()
+        path = str((flow or {}).get("path") or "")
+        for line in self.console.lines(event, path):
+            if not self.words or self.words in line.text.lower():
+                self.console.write(line)
 
     def _wanted(self, flow: dict[str, Any] | None) -> bool:
         if flow is None:
             return self.filt.empty
         return self.filt.empty or self.filt.matches(flow)
 
-    def _flush(self) -> None:
-        text = self.buffer.getvalue()
-        if not text:
-            return
-        self.buffer.seek(0)
-        self.buffer.truncate()
-        for line in text.splitlines():
-            if not self.words or self.words in line.lower():
-                self.out.write(line + "\n")
-        self.out.flush()
-
     def note_dropped(self, dropped: int) -> None:
         if dropped > self.dropped:
-            self.out.write(f"… {dropped - self.dropped} events dropped (this viewer fell behind)\n")
+            self.console.write(
+                TermLine(
+                    time.time(),
+                    "note",
+                    "warning",
+                    f"… {dropped - self.dropped} events dropped (this viewer fell behind)",
+                )
+            )
             self.dropped = dropped
 
 
-def close_line(event: Event, flow: dict[str, Any]) -> str:
-    assert isinstance(event, Closed)
-    return (
-        f"close {flow.get('path', '')} room={event.room or flow.get('room')} "
-        f"{event.code if event.code is not None else '-'} by {event.by} ({event.meaning})"
-    )
-
-
-async def follow(page_url: str, filt: FlowFilter, out: TextIO) -> int:
+async def follow(page_url: str, filt: FlowFilter, out: TextIO, fmt: LogFormat = "text") -> int:
     """Print lines until the server goes away; 0 when it stopped, 1 when it was unreachable."""
-    printer = TailPrinter(out, filt)
+    printer = TailPrinter(out, filt, fmt)
     try:
         async with (
             aiohttp.ClientSession() as session,
             session.ws_connect(live_url(page_url), heartbeat=30) as ws,
         ):
-            out.write(f"following {page_url} (Ctrl-C to stop)\n")
-            out.flush()
+            if fmt == "text":
+                out.write(f"following {page_url} (Ctrl-C to stop)\n")
+                out.flush()
             async for msg in ws:
                 if msg.type is not aiohttp.WSMsgType.TEXT:
                     break
@@ -93,7 +84,14 @@ async def follow(page_url: str, filt: FlowFilter, out: TextIO) -> int:
                     printer.feed(item)
                 printer.note_dropped(int(data.get("dropped", 0)))
     except (aiohttp.ClientError, OSError) as exc:
-        out.write(f"nanodev tail: cannot reach {page_url}: {exc}\n")
+        error = f"cannot reach {page_url}: {exc}"
+        hint = "is nanodev up still running? start it again, or pass --state-dir"
+        if fmt == "json":
+            out.write(json.dumps({"error": error, "hint": hint, "code": "unreachable"}) + "\n")
+        else:
+            out.write(f"nanodev tail: {error}\n  {hint}\n")
+        out.flush()
         return 1
-    out.write("nanodev stopped\n")
+    if fmt == "text":
+        out.write("nanodev stopped\n")
     return 0

@@ -208,7 +208,8 @@ def unpack(source: Path, staging: Path) -> Snapshot:
                 fd = os.open(staging / SECRET_MEMBER, os.O_WRONLY | os.O_CREAT, 0o600)
                 with os.fdopen(fd, "w") as fh:
                     fh.write(secret)
-    return Snapshot(source.resolve(), bool(manifest.get("auth")), list(manifest["rooms"]))
+    size = source.stat().st_size  # the snapshot file's real size, as an export reports it
+    return Snapshot(source.resolve(), bool(manifest.get("auth")), list(manifest["rooms"]), size)
 
 
 def swap_in(state_dir: Path, staging: Path) -> None:

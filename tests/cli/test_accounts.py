@@ -13,6 +13,7 @@ from typing import Any
 import aiohttp
 
 from nanodev.betterauth.cookies import verify
+from nanodev.betterauth.passwords import verify_password
 from nanodev.state.directory import load_secret
 from tests.conftest import Proc
 
@@ -55,7 +56,7 @@ def test_sessions_create_prints_a_cookie_that_verifies(tmp_path: Path) -> None:
     name, value = seed["cookie"].split("=", 1)
     assert name == "better-auth.session_token"
     assert verify(value, load_secret(tmp_path)).token == seed["token"]
-    assert abs(seed["expires_at"] - (time.time() + 7200)) < 60
+    assert abs(seed["expires_at"] - (time.time() + 7200) * 1000) < 60_000  # milliseconds
 
 
 def test_keys_create_list_revoke(tmp_path: Path) -> None:
@@ -81,10 +82,9 @@ def test_keys_create_list_revoke(tmp_path: Path) -> None:
         k["id"]: k["state"] for k in cli_json(tmp_path, "keys", "list", "--user", "k@example.com")
     }
     assert listed == {"nk_test_valid": "valid", expired["id"]: "expired"}
-    assert cli_json(tmp_path, "keys", "revoke", "nk_test_valid") == {
-        "id": "nk_test_valid",
-        "revoked": True,
-    }
+    revoked = cli_json(tmp_path, "keys", "revoke", "nk_test_valid")
+    assert revoked["id"] == "nk_test_valid" and revoked["revoked"] is True
+    assert abs(revoked["revoked_at"] - time.time() * 1000) < 60_000
     listed = {k["id"]: k["state"] for k in cli_json(tmp_path, "keys", "list")}
     assert listed["nk_test_valid"] == "revoked"
 
@@ -109,7 +109,7 @@ def test_bad_input_is_a_clear_error(tmp_path: Path) -> None:
             ("keys", "create", "--user", "x@example.com", "--expired", "--never-expires"),
             "only one of",
         ),
-        (("keys", "revoke", "nk_nope"), "no active key nk_nope"),
+        (("keys", "revoke", "nk_nope"), "no such key nk_nope"),
         (("users", "create", "p@example.com", "--password", "short"), "8 to 128"),
         (("keys", "list", "--user", "ghost@example.com"), "no user ghost@example.com"),
     ]
@@ -125,7 +125,7 @@ def test_duplicate_key_id_refused(tmp_path: Path) -> None:
     result = cli(
         tmp_path, "keys", "create", "--user", "d@example.com", "--id", "nk_test_dup", check=False
     )
-    assert result.returncode == 2 and "already exists" in result.stderr
+    assert result.returncode == 1 and "already exists" in result.stderr
 
 
 async def test_seeding_while_the_server_runs_uses_its_url(tmp_path: Path) -> None:
@@ -137,3 +137,55 @@ async def test_seeding_while_the_server_runs_uses_its_url(tmp_path: Path) -> Non
             assert await ws.receive_json(timeout=5) == {"type": "reset"}
     finally:
         proc.stop()
+
+
+def test_users_create_refuses_a_password_for_an_existing_user(tmp_path: Path) -> None:
+    cli(tmp_path, "users", "create", "pw@example.com", "--password", "first-pass")
+    result = cli(
+        tmp_path, "users", "create", "pw@example.com", "--password", "second-pass", check=False
+    )
+    assert result.returncode == 1 and "--reset-password" in result.stderr
+    assert stored_password_is(tmp_path, "first-pass")  # the refused run changed nothing
+    reset = cli_json(
+        tmp_path,
+        "users",
+        "create",
+        "pw@example.com",
+        "--password",
+        "second-pass",
+        "--reset-password",
+    )
+    assert reset["created"] is False and reset["password_reset"] is True
+    assert stored_password_is(tmp_path, "second-pass")
+
+
+def stored_password_is(state: Path, password: str) -> bool:
+    with sqlite3.connect(state / "d1" / "AUTH_DB.sqlite") as conn:
+        (stored,) = conn.execute("SELECT password FROM account").fetchone()
+    return verify_password(stored, password)
+
+
+def test_sessions_create_says_it_created_the_user(tmp_path: Path) -> None:
+    out = cli(tmp_path, "sessions", "create", "--user", "fresh@example.com").stdout
+    assert out.startswith("created user fresh@example.com")
+    again = cli(tmp_path, "sessions", "create", "--user", "fresh@example.com").stdout
+    assert "created user" not in again
+    assert (
+        cli_json(tmp_path, "sessions", "create", "--user", "fresh@example.com")["user_created"]
+        is False
+    )
+
+
+def test_users_and_sessions_list(tmp_path: Path) -> None:
+    cli(tmp_path, "users", "create", "l@example.com", "--password", "long-enough")
+    cli(tmp_path, "sessions", "create", "--user", "l@example.com")
+    cli(tmp_path, "sessions", "create", "--user", "other@example.com")
+    users = cli_json(tmp_path, "users", "list")
+    assert [(u["email"], u["password"], u["sessions"]) for u in users] == [
+        ("l@example.com", True, 1),
+        ("other@example.com", False, 1),
+    ]
+    mine = cli_json(tmp_path, "sessions", "list", "--user", "l@example.com")
+    assert len(mine) == 1 and mine[0]["email"] == "l@example.com"
+    assert abs(mine[0]["expires_at"] - (time.time() + 7 * 86400) * 1000) < 60_000
+    assert mine[0]["expires_at_iso"].endswith("Z")

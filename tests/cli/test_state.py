@@ -199,3 +199,21 @@ def test_import_refuses_while_a_server_runs(
     assert cli("export", str(snap), "--state-dir", str(proc.state_dir)).returncode == 0
     out = cli("import", str(snap), "--yes", "--state-dir", str(proc.state_dir))
     assert out.returncode != 0 and "stop it" in out.stderr and "nothing changed" in out.stderr
+
+
+def test_export_into_a_missing_folder_is_refused(tmp_path: Path) -> None:
+    target = tmp_path / "no" / "such" / "snap.zip"
+    result = cli("export", str(target), "--state-dir", str(tmp_path / "state"))
+    assert result.returncode == 1 and "does not exist" in result.stderr
+    assert not (tmp_path / "no").exists()  # never created
+
+
+def test_import_under_json_needs_yes(tmp_path: Path) -> None:
+    state = make_state(tmp_path, "a", "title")
+    snap = tmp_path / "a.zip"
+    assert cli("export", str(snap), "--state-dir", str(state)).returncode == 0
+    refused = cli("import", str(snap), "--state-dir", str(state), "--json")
+    assert refused.returncode == 1 and json.loads(refused.stdout)["code"] == "needs_yes"
+    done = cli("import", str(snap), "--state-dir", str(state), "--json", "--yes")
+    assert done.returncode == 0
+    assert json.loads(done.stdout)["bytes"] == snap.stat().st_size > 0

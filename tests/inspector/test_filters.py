@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from nanodev.inspector.filters import FlowFilter, status_matches
+import pytest
+
+from nanodev.cli.tail import FILTER_HELP
+from nanodev.inspector.filters import FIELDS, FilterError, FlowFilter, status_matches
 
 ROW: dict[str, Any] = {
     "path": "/__ws/websocket",
@@ -51,3 +55,29 @@ def test_status_matches() -> None:
     assert not status_matches("101", 400)
     assert status_matches("pending", None)
     assert not status_matches("4xx", None)
+
+
+@pytest.mark.parametrize(
+    ("expression", "message"),
+    [
+        ("stauts=404", "unknown filter field 'stauts'"),
+        ("status=abc", "status=abc cannot match"),
+        ("status=", "status= needs a value"),
+        ("outcome=maybe", "outcome=maybe cannot match"),
+    ],
+)
+def test_parse_refuses_unknown_fields_and_values_that_never_match(
+    expression: str, message: str
+) -> None:
+    with pytest.raises(FilterError, match=re.escape(message)):
+        FlowFilter.parse(expression)
+
+
+def test_parse_keeps_the_room_case_and_lowercases_status() -> None:
+    parsed = FlowFilter.parse("room=MyRoom status=4XX outcome=Refused")
+    assert (parsed.room, parsed.status, parsed.outcome) == ("MyRoom", "4xx", "refused")
+
+
+def test_tail_help_lists_every_filter_field() -> None:
+    for name in FIELDS:
+        assert f"{name}=" in FILTER_HELP
