@@ -19,6 +19,7 @@ import sqlite3
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
@@ -28,6 +29,7 @@ from aiohttp.http_exceptions import HttpProcessingError
 
 from nanodev import __version__
 from nanodev.app import create_app
+from nanodev.core import CORE
 from nanodev.frontend import describe_frontend
 from nanodev.gateway import LISTENERS
 from nanodev.preflight import check_aiohttp
@@ -126,7 +128,9 @@ async def _listen(runner: web.AppRunner, host: str, port: int, flag: str) -> int
     return int(sockets[0].getsockname()[1]) if sockets else port
 
 
-def startup_card(settings: Settings, bound: Bound, ready_ms: float) -> str:
+def startup_card(
+    settings: Settings, bound: Bound, ready_ms: float, migrations: Sequence[str] = ()
+) -> str:
     page = bound.page_url
     ws_page = page.replace("http://", "ws://")
     state = settings.state_dir.resolve()
@@ -142,6 +146,7 @@ def startup_card(settings: Settings, bound: Bound, ready_ms: float) -> str:
     lines += [
         f"  Inspector  {page}/__nanodev/",
         f"  State      {state}{'  (ephemeral: removed on exit)' if settings.ephemeral else ''}",
+        *[f"  {'Migrations' if i == 0 else '':<10} {line}" for i, line in enumerate(migrations)],
         "",
         "  Make a key and a ready-to-paste URL:",
         f"    nanodev keys create --user you@example.com{state_flag}",
@@ -179,7 +184,8 @@ async def serve(settings: Settings, out: TextIO | None = None, spawned: float | 
             "state_dir": str(settings.state_dir.resolve()),
         },
     )
-    out.write(startup_card(settings, bound, (time.perf_counter() - spawned) * 1000) + "\n")
+    ready_ms = (time.perf_counter() - spawned) * 1000
+    out.write(startup_card(settings, bound, ready_ms, migration_lines(runner.app)) + "\n")
     out.flush()
     try:
         await stop.wait()
@@ -192,6 +198,16 @@ async def serve(settings: Settings, out: TextIO | None = None, spawned: float | 
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
     return code
+
+
+def migration_lines(app: web.Application) -> list[str]:
+    """The app's migrations on this start (authdb.outcome), or nothing without a folder."""
+    prepared = app[CORE].db.prepared
+    if not prepared.uses_migrations:
+        return []
+    from nanodev.authdb import outcome  # noqa: PLC0415 - only with a migrations folder
+
+    return outcome.summary(prepared)
 
 
 def resume_collection() -> None:

@@ -1,5 +1,5 @@
 """The D1-like auth database (SQLite through aiosqlite): its schema and queries, Better Auth's
-rows, the app's migrations, batched touches and seeding.
+rows, where its schema comes from (built in, or the app's migrations), batched touches and seeding.
 """
 
 from __future__ import annotations
@@ -9,16 +9,18 @@ from typing import TYPE_CHECKING
 from nanodev.lazy import exports
 
 if TYPE_CHECKING:
-    from nanodev.authdb import accounts
+    from nanodev.authdb import accounts, migrations, outcome
     from nanodev.authdb.db import AuthDB, User, now_ms, now_s, open_auth_db
     from nanodev.authdb.migrations import apply_pending
     from nanodev.authdb.rows import KeyRow, SessionRow
+    from nanodev.authdb.schema import Prepared, prepare
     from nanodev.authdb.seeding import SeedError, create_key, create_session, ensure_user, ws_url
     from nanodev.authdb.touches import Touches
 
 __all__ = [
     "AuthDB",
     "KeyRow",
+    "Prepared",
     "SeedError",
     "SessionRow",
     "Touches",
@@ -28,9 +30,12 @@ __all__ = [
     "create_key",
     "create_session",
     "ensure_user",
+    "migrations",
     "now_ms",
     "now_s",
     "open_auth_db",
+    "outcome",
+    "prepare",
     "ws_url",
 ]
 __getattr__ = exports(
@@ -38,18 +43,22 @@ __getattr__ = exports(
     {
         "AuthDB": "db",
         "KeyRow": "rows",
+        "Prepared": "schema",
         "SeedError": "seeding",
         "SessionRow": "rows",
         "Touches": "touches",
         "User": "db",
         "accounts": "",
         "apply_pending": "migrations",
+        "outcome": "",
         "create_key": "seeding",
         "create_session": "seeding",
         "ensure_user": "seeding",
+        "migrations": "",
         "now_ms": "db",
         "now_s": "db",
         "open_auth_db": "db",
+        "prepare": "schema",
         "ws_url": "seeding",
     },
 )

@@ -11,7 +11,7 @@ import gc
 import click
 
 from nanodev import __version__
-from nanodev.cli import accounts, doctor, state, tail, up
+from nanodev.cli import accounts, doctor, migrations, state, tail, up
 from nanodev.errors import UserError
 
 
@@ -47,5 +47,6 @@ for command in (
     state.export_cmd,
     state.import_cmd,
     state.sql_cmd,
+    migrations.migrations,
 ):
     main.add_command(command)
