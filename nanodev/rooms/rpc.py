@@ -113,9 +113,11 @@ class Call:
         self.outbox.append(Send(self.conn, frame))
 
     def error(self, error: str, code: str | None = None, **extra: Any) -> None:
-        frame: dict[str, Any] = {"type": "error", "error": error}
+        # The reference's order: {"type":"error","code":…,"error":…} (§3.7, §3.8).
+        frame: dict[str, Any] = {"type": "error"}
         if code:
             frame["code"] = code
+        frame["error"] = error
         frame.update(extra)
         self.reply(frame)
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import json
 from collections.abc import Awaitable
 
 from aiohttp import web
 
 from nanodev.authdb import now_ms
 from nanodev.core import Core
+from nanodev.jsjson import stringify
 from nanodev.origins import origin_allowed
 from nanodev.record import FLOW, AuthDecided, AuthStep, now
 from nanodev.rooms import serve_socket
@@ -44,7 +44,7 @@ def text_response(status: int, body: str, *, fix: str = "") -> web.Response:
 
 
 def json_response(status: int, body: object) -> web.Response:
-    return web.Response(status=status, text=json.dumps(body), content_type="application/json")
+    return web.Response(status=status, text=stringify(body), content_type="application/json")
 
 
 def health_body(core: Core) -> dict[str, object]:
