@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from typing import Any
+from urllib.parse import unquote
 
 from nanodev.inspector.copyas import curl_command, websocat_command
 from nanodev.inspector.explain import (
@@ -28,6 +29,7 @@ from nanodev.record import (
     Event,
     FlowSummary,
     Frame,
+    Note,
     Recorder,
     RequestReceived,
     Responded,
@@ -102,6 +104,10 @@ def facts_of(flow: FlowSummary, close: Closed | None = None) -> FlowFacts:
 
 def handshakes(recorder: Recorder) -> list[Handshake]:
     out = []
+    users: dict[int, str] = {}  # flow → email, from the pipeline's `identify` notes
+    for _seq, event in recorder.events:
+        if isinstance(event, Note) and event.extra.get("identified"):
+            users[event.flow] = str(event.extra.get("email", ""))
     for _seq, event in recorder.events:
         if isinstance(event, RequestReceived) and event.upgrade:
             flow = recorder.flows.get(event.flow)
@@ -113,9 +119,25 @@ def handshakes(recorder: Recorder) -> list[Handshake]:
                     event.query,
                     "cookie" in event.headers,
                     flow.status if flow else None,
+                    page_session(event),
+                    users.get(event.flow, ""),
                 )
             )
     return out
+
+
+def page_session(event: RequestReceived) -> str:
+    """The credential that ties retries to one page: the cookie's fingerprint, else the key's."""
+    cookie = event.headers.get("cookie", "")
+    if cookie:
+        return cookie
+    if event.headers.get("x-nano-key"):
+        return event.headers["x-nano-key"]
+    for part in event.query.split("&"):
+        name, _, value = part.partition("=")
+        if name in ("key", "api_key") and value:
+            return unquote(value)
+    return ""
 
 
 def list_events(

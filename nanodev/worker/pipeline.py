@@ -17,7 +17,7 @@ from nanodev.authdb import now_ms
 from nanodev.core import Core
 from nanodev.jsjson import stringify
 from nanodev.origins import origin_allowed
-from nanodev.record import FLOW, AuthDecided, AuthStep, now
+from nanodev.record import FLOW, AuthDecided, AuthStep, Note, now
 from nanodev.rooms import serve_socket
 from nanodev.worker.auth import AuthResult, extract_credentials
 from nanodev.worker.chain import authenticate
@@ -82,6 +82,26 @@ def handle(request: web.Request, core: Core, path: str) -> Awaitable[web.StreamR
     return room_scoped(request, core, path, upgrade)
 
 
+async def identify(request: web.Request, core: Core, flow_id: int) -> None:
+    """For the inspector only: whose credentials a request refused for its room_id carried.
+    The Worker never looks at them (room_id comes first); the inspector groups a page's
+    retries by session and names its user. The lookups have no side effect."""
+    creds = extract_credentials(request.headers, request.query)
+    if not creds.secrets:
+        return
+    result = await authenticate(core.db, creds, core.secret)
+    if not result.allowed or result.user_id is None:
+        return
+    user = await core.db.get_user(result.user_id)
+    email = user.email if user else result.user_id
+    note = (
+        f"these credentials belong to {email} (via {result.source}); the Worker never checked "
+        "them: it refuses a bad room_id first"
+    )
+    extra = {"identified": True, "user_id": result.user_id, "email": email}
+    core.recorder.record(Note(flow_id, now(), "info", note, extra | {"source": result.source}))
+
+
 async def _answer(response: web.StreamResponse) -> web.StreamResponse:
     return response
 
@@ -90,9 +110,16 @@ async def room_scoped(
     request: web.Request, core: Core, path: str, upgrade: bool
 ) -> web.StreamResponse:
     flow = request[FLOW]
-    checked = check_room_id(request.query_string)
+    # The fix names the path the client used; on the worker port that client is usually
+    # Vite's proxy, which stripped the page's /__ws prefix.
+    used = request.rel_url.path
+    if flow.listener == "worker" and upgrade and not used.startswith("/__ws/"):
+        used = "/__ws" + used
+    checked = check_room_id(request.query_string, used, upgrade=upgrade)
     if isinstance(checked, RoomIdProblem):
         flow.cause, flow.fix = checked.error, checked.hint
+        if core.settings.record:
+            await identify(request, core, flow.flow)
         return json_response(400, checked.body())
     room_id = checked.room_id
     creds = extract_credentials(request.headers, request.query)
