@@ -22,7 +22,7 @@ from nanodev.rooms import serve_socket
 from nanodev.worker.auth import AuthResult, extract_credentials
 from nanodev.worker.chain import authenticate
 from nanodev.worker.paths import is_backend_path, may_be_own_route
-from nanodev.worker.roomids import RoomIdProblem, check_room_id
+from nanodev.worker.roomids import RoomIdOk, check_room_id
 
 
 def load_routes(core: Core) -> None:
@@ -110,17 +110,9 @@ async def room_scoped(
     request: web.Request, core: Core, path: str, upgrade: bool
 ) -> web.StreamResponse:
     flow = request[FLOW]
-    # The fix names the path the client used; on the worker port that client is usually
-    # Vite's proxy, which stripped the page's /__ws prefix.
-    used = request.rel_url.path
-    if flow.listener == "worker" and upgrade and not used.startswith("/__ws/"):
-        used = "/__ws" + used
-    checked = check_room_id(request.query_string, used, upgrade=upgrade)
-    if isinstance(checked, RoomIdProblem):
-        flow.cause, flow.fix = checked.error, checked.hint
-        if core.settings.record:
-            await identify(request, core, flow.flow)
-        return json_response(400, checked.body())
+    checked = await _room_id(request, core, upgrade)
+    if not isinstance(checked, RoomIdOk):
+        return checked
     room_id = checked.room_id
     creds = extract_credentials(request.headers, request.query)
     flow.secrets = creds.secrets
@@ -153,6 +145,22 @@ async def room_scoped(
         return text_response(404, "Not found")
     room = core.rooms.get(room_id)
     return await room.run(lambda: room_route(request, room, user_id))
+
+
+async def _room_id(request: web.Request, core: Core, upgrade: bool) -> RoomIdOk | web.Response:
+    """The room_id, or its 400. The fix names the path the client used; on the worker port
+    that client is usually Vite's proxy, which stripped the page's /__ws prefix."""
+    flow = request[FLOW]
+    used = request.rel_url.path
+    if flow.listener == "worker" and upgrade and not used.startswith("/__ws/"):
+        used = "/__ws" + used
+    checked = check_room_id(request.query_string, used, upgrade=upgrade)
+    if isinstance(checked, RoomIdOk):
+        return checked
+    flow.cause, flow.fix = checked.error, checked.hint
+    if core.settings.record:
+        await identify(request, core, flow.flow)
+    return json_response(400, checked.body())
 
 
 def _check_upgrade_origin(request: web.Request, core: Core, result: AuthResult) -> AuthResult:
