@@ -297,3 +297,37 @@ def roomless_explanation(url: str, count: int) -> Explanation:
         "Build the socket URL from the chosen room and create the socket (or re-key it) when "
         "the room changes; only a page loaded with ?room_id= already in its URL connects today",
     )
+
+
+# -- frames a client cannot make sense of alone --------------------------------------------------
+SUBSCRIBE_QUERY_ERROR = "subscribe_query requires queryId, method, and tables"
+SUBSCRIBE_QUERY_FIELDS = ("queryId", "method", "tables")
+GOOD_SUBSCRIBE_QUERY = (
+    '{"action":"subscribe_query","queryId":"q1","method":"executeSQL",'
+    '"tables":["customers"],"payload":{"sql":"SELECT * FROM customers"}}'
+)
+
+
+def frame_explanation(text: str, sent_before: Mapping[str, object] | None) -> Explanation | None:
+    """A note for an outgoing frame whose cause is in the frame the client sent before it."""
+    if SUBSCRIBE_QUERY_ERROR in text:
+        return subscribe_query_explanation(sent_before)
+    return None
+
+
+def subscribe_query_explanation(sent: Mapping[str, object] | None) -> Explanation:
+    """The app's SQL runner sends `{"action":"subscribe_query","sql":…,"table":…}`: no queryId,
+    method or tables, so the Durable Object refuses it (reference §3.6, §5 I)."""
+    missing = [f for f in SUBSCRIBE_QUERY_FIELDS if not (sent or {}).get(f)]
+    tables = (sent or {}).get("tables")
+    if "tables" not in missing and not isinstance(tables, list):
+        missing.append("tables (as a list)")
+    fields = ", ".join(sorted(k for k in (sent or {}) if k != "action")) or "nothing else"
+    return Explanation(
+        f"the client sent subscribe_query without {', '.join(missing) or 'a valid tables list'} "
+        f"(it sent {fields}); the app's SQL runner sends its SQL this way, so it always gets "
+        "this error. The real Worker answers the same: this is the page's frame, not nanodev",
+        f"A correct frame names the query and the tables it watches: {GOOD_SUBSCRIBE_QUERY} "
+        '(answered {"type":"query_subscribed","queryId":"q1"}, then a query_refresh after '
+        'each change); to run SQL once, send rpc executeSQL with {"sql":…}',
+    )

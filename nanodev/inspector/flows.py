@@ -17,6 +17,7 @@ from nanodev.inspector.explain import (
     FlowFacts,
     Handshake,
     explain_flow,
+    frame_explanation,
     header_facts,
     query_params,
     roomless_repeats,
@@ -181,7 +182,8 @@ def flow_detail(recorder: Recorder, flow_id: int) -> dict[str, Any] | None:
         "explanation": explain_flow(facts_of(summary, close)).to_json(),
         "events": len(events),
         "frames_total": len(frames),
-        "frames": [_frame_json(f) for f in frames[-MAX_DETAIL_FRAMES:]],
+        "frames": _frames_json(frames[-MAX_DETAIL_FRAMES:]),
+        "notes": [e.to_json() for e in events if isinstance(e, Note)],
     }
     for key, cls in (
         ("request", RequestReceived),
@@ -232,6 +234,29 @@ def _frame_json(frame: Frame) -> dict[str, Any]:
     data = frame.to_json()
     data["pretty"] = pretty_json(frame.text) if not frame.truncated else None
     return data
+
+
+def _frames_json(frames: list[Frame]) -> list[dict[str, Any]]:
+    """Each frame, and for a reply whose cause is the frame the client sent before it, the
+    explanation (explain.frame_explanation)."""
+    out = []
+    sent: dict[str, Any] | None = None
+    for frame in frames:
+        data = _frame_json(frame)
+        if frame.direction == "in":
+            sent = _object(frame.text)
+        elif (note := frame_explanation(frame.text, sent)) is not None:
+            data["explanation"] = note.to_json()
+        out.append(data)
+    return out
+
+
+def _object(text: str) -> dict[str, Any] | None:
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
 
 
 def pretty_json(text: str) -> str | None:

@@ -5,9 +5,11 @@ from nanodev.inspector.explain import (
     Handshake,
     close_explanation,
     explain_flow,
+    frame_explanation,
     header_facts,
     query_params,
     roomless_repeats,
+    subscribe_query_explanation,
 )
 
 
@@ -163,3 +165,20 @@ def test_roomless_pattern_is_one_per_page_session_and_names_its_user() -> None:
                               _hs(8, "key=nk_…9f", False, session="nk_…9f")])  # fmt: skip
     assert len(keyed) == 1 and "2 key-carrying handshakes" in keyed[0].explanation.cause
     assert "The key was never checked" in keyed[0].explanation.cause
+
+
+def test_subscribe_query_error_is_explained_from_the_frame_the_sql_runner_sent() -> None:
+    runner = {"action": "subscribe_query", "sql": "SELECT * FROM customers", "table": "customers"}
+    note = frame_explanation(
+        '{"type":"error","error":"subscribe_query requires queryId, method, and tables"}', runner
+    )
+    assert note is not None
+    assert note.cause.startswith(
+        "the client sent subscribe_query without queryId, method, tables (it sent sql, table)"
+    )
+    assert "The real Worker answers the same" in note.cause
+    assert '"queryId":"q1","method":"executeSQL","tables":["customers"]' in note.fix
+    assert "query_subscribed" in note.fix
+    partial = subscribe_query_explanation({"queryId": "q", "method": "m", "tables": "t"})
+    assert "without tables (as a list)" in partial.cause
+    assert frame_explanation('{"type":"pong"}', runner) is None
