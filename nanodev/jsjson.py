@@ -5,9 +5,9 @@ No spaces after `,` and `:`, non-ASCII kept as is, lone surrogates escaped (`\\u
 well-formed `JSON.stringify` does), keys in insertion order, and numbers as JavaScript prints
 them: `5` not `5.0`, `1e-7` not `1e-07`, `0.00001` not `1e-05`, NaN and ±Infinity as `null`.
 
-The C encoder writes everything but floats exactly so; its float text differs only in those
-cases. So: encode once in C, and only when the text holds something float-like and the value
-really holds a float, encode again with JavaScript's number rule (pure Python, rare).
+The C encoder writes everything but floats exactly so. So: encode once in C, and only when
+the text holds something float-like and the value really holds a float, fix the floats and
+encode again (`_floats_fixed`).
 """
 
 from __future__ import annotations
@@ -19,21 +19,61 @@ from decimal import Decimal
 from typing import Any
 
 _C_ENCODE = json.JSONEncoder(
-    ensure_ascii=False, separators=(",", ":"), allow_nan=True, default=str
+    ensure_ascii=False, separators=(",", ":"), allow_nan=False, default=str
 ).encode
-_FLOATISH = re.compile(r"[0-9]\.[0-9]|[0-9]e[-+]|NaN|Infinity")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _ESCAPE = json.encoder.encode_basestring
+_EXACT = 2.0**53  # below it an integral double is printed as its integer by both languages
+
+
+class _Hard(Exception):
+    """A float whose JavaScript text Python's repr does not give (exponent forms)."""
 
 
 def stringify(value: Any) -> str:
     """`JSON.stringify(value)`."""
-    text = _C_ENCODE(value)
-    if _FLOATISH.search(text) and _has_float(value):
-        text = "".join(_parts(value))
-    if _SURROGATE.search(text):
+    try:
+        text = _C_ENCODE(value)
+    except ValueError:  # NaN or Infinity somewhere: JavaScript writes null
+        text = _floats_fixed(value)
+    else:
+        if _float_text(text) and _has_float(value):
+            text = _floats_fixed(value)
+    # isascii() is a flag lookup: most frames never pay for the search.
+    if not text.isascii() and _SURROGATE.search(text):
         text = _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
     return text
+
+
+def _float_text(text: str) -> bool:
+    """Whether the C encoder may have written a float: its float text always holds `.`, `e-`
+    or `e+` (substring tests in C, much cheaper than a regex over the frame)."""
+    return "." in text or "e-" in text or "e+" in text
+
+
+def _floats_fixed(value: Any) -> str:
+    """Floats as JavaScript writes them. Python's repr already matches JavaScript for finite
+    non-integral values from 1e-4 up to 2**53 (fixed notation, the same shortest digits), so
+    those stay for the C encoder; integral ones become ints, NaN and ±Infinity null. Only a
+    value holding an exponent-form float takes the pure-Python encoder."""
+    try:
+        return _C_ENCODE(_jsified(value))
+    except _Hard:
+        return "".join(_parts(value))
+
+
+def _jsified(value: Any) -> Any:
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return None
+        if abs(value) >= _EXACT or (value != 0 and abs(value) < 1e-4):
+            raise _Hard
+        return int(value) if value.is_integer() else value
+    if isinstance(value, dict):
+        return {k: _jsified(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsified(v) for v in value]
+    return value
 
 
 def number(x: float) -> str:
@@ -42,7 +82,7 @@ def number(x: float) -> str:
         return "null"  # what JSON.stringify writes for them
     if x == 0:
         return "0"
-    if x.is_integer() and abs(x) < 2**53:  # exact; above it JavaScript pads its digits
+    if x.is_integer() and abs(x) < _EXACT:  # above it JavaScript pads its shortest digits
         return str(int(x))
     sign = "-" if x < 0 else ""
     # repr is the shortest round-trip digit string, the same digits JavaScript chooses.
