@@ -119,8 +119,13 @@ def run_files(conn: sqlite3.Connection, directory: Path, names: list[str]) -> Mi
     conn.execute("BEGIN IMMEDIATE")
     try:
         for name in names:
-            sql = (directory / name).read_text(encoding="utf-8")
-            error = _try_file(conn, name, sql)
+            error: str | None
+            try:
+                sql = (directory / name).read_text(encoding="utf-8")
+            except (OSError, UnicodeError) as exc:  # unreadable, or not UTF-8 as D1 expects
+                sql, error = "", f"{type(exc).__name__}: {exc}"
+            else:
+                error = _try_file(conn, name, sql)
             if error is None and not run.problems:
                 run.applied.append(name)
             elif error is not None:

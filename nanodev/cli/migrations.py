@@ -4,6 +4,7 @@ database, like `wrangler d1 migrations list/apply --local`."""
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,15 @@ def db_path(state_dir: Path) -> Path:
     return state_dir / "d1" / "AUTH_DB.sqlite"
 
 
+def unreadable(state_dir: Path, exc: Exception) -> UserError:
+    return UserError(
+        f"cannot use the auth database {db_path(state_dir).resolve()}: {exc}",
+        "if it is damaged, nanodev reset --auth starts it again (deleting its users, sessions "
+        "and keys); or pass the right --state-dir",
+        code="bad_auth_db",
+    )
+
+
 @click.group()
 def migrations() -> None:
     """The app's D1 migrations (migrations/NNNN_name.sql) in the auth database."""
@@ -54,7 +64,10 @@ def list_cmd(migrations_dir: Path | None, state_dir: Path, as_json: bool) -> Non
     from nanodev.authdb import migrations as engine  # noqa: PLC0415
 
     directory = folder(migrations_dir)
-    rows = engine.status(db_path(state_dir), directory)
+    try:
+        rows = engine.status(db_path(state_dir), directory)
+    except (sqlite3.Error, OSError) as exc:
+        raise unreadable(state_dir, exc) from None
     applied = sum(1 for r in rows if r.applied_at)
     if as_json:
         out = {
@@ -84,7 +97,10 @@ def apply_cmd(migrations_dir: Path | None, state_dir: Path, as_json: bool) -> No
     from nanodev.authdb import outcome, prepare  # noqa: PLC0415
 
     directory = folder(migrations_dir)
-    prepared = prepare(db_path(state_dir), directory)
+    try:
+        prepared = prepare(db_path(state_dir), directory)
+    except (sqlite3.Error, OSError) as exc:
+        raise unreadable(state_dir, exc) from None
     lines = outcome.summary(prepared)
     if as_json:
         click.echo(json.dumps(_apply_json(prepared, lines)))
@@ -125,6 +141,8 @@ def mark_cmd(
     directory = folder(migrations_dir)
     try:
         marked = engine.mark_applied(db_path(state_dir), directory, list(names))
+    except (sqlite3.Error, OSError) as exc:
+        raise unreadable(state_dir, exc) from None
     except engine.UnknownMigration as exc:
         raise UserError(
             f"not a pending migration in {directory}: {exc}",

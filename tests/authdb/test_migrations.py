@@ -105,3 +105,13 @@ async def test_migrations_apply_at_start_and_when_a_file_appears(
     assert [tuple(r) for r in rows] == [("beta",)]
     # The auth tables nanodev needs are untouched.
     assert await nano.core.db._all('SELECT count(*) FROM "user"')
+
+
+def test_an_unreadable_file_is_a_problem_not_a_traceback(tmp_path: Path) -> None:
+    db, migrations = tmp_path / "auth.sqlite", tmp_path / "migrations"
+    migrations.mkdir()
+    (migrations / "0001_ok.sql").write_text("CREATE TABLE ok (id INTEGER);")
+    (migrations / "0002_latin1.sql").write_bytes(b"-- caf\xe9\nCREATE TABLE later (id INTEGER);")
+    run = apply_pending(db, migrations)
+    assert run.applied == ["0001_ok.sql"] and run.failed == "0002_latin1.sql"
+    assert run.error.startswith("UnicodeDecodeError")

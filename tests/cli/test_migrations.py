@@ -63,3 +63,16 @@ def test_a_missing_folder_or_name_is_one_line_and_a_hint(tmp_path: Path) -> None
         "--state-dir", str(tmp_path / "state"),
     )  # fmt: skip
     assert code == 1 and "not a pending migration" in out and "0042_nope.sql" in out
+
+
+def test_a_damaged_auth_database_is_one_line_and_a_hint(tmp_path: Path) -> None:
+    shutil.copytree(APP, tmp_path / "migrations")
+    (tmp_path / "state" / "d1").mkdir(parents=True)
+    (tmp_path / "state" / "d1" / "AUTH_DB.sqlite").write_bytes(b"not a database" * 100)
+    for command in ("list", "apply"):
+        code, out = run(
+            "migrations", command, "--migrations", str(tmp_path / "migrations"),
+            "--state-dir", str(tmp_path / "state"),
+        )  # fmt: skip
+        assert code == 1 and "cannot use the auth database" in out, out
+        assert "nanodev reset --auth" in out and "Traceback" not in out
