@@ -92,3 +92,18 @@ def summary(prepared: Prepared) -> list[str]:
     if prepared.run.skipped:
         lines.append(f"ignored {', '.join(prepared.run.skipped)} (expected NNNN_name.sql)")
     return lines
+
+
+def live_detail(prepared: Prepared) -> str:
+    """One line for a migrations folder that changed while nanodev runs."""
+    run = prepared.run
+    parts = [f"applied {', '.join(run.applied)}"] if run.applied else []
+    if run.ok:
+        parts = parts or ["nothing pending"]
+        if prepared.added:
+            parts.append(f"added for local use: {', '.join(prepared.added)}")
+    else:
+        parts += explain(run, from_builtin=prepared.from_builtin)
+    if run.skipped:
+        parts.append(f"ignored {', '.join(run.skipped)} (expected NNNN_name.sql)")
+    return "; ".join(parts)

@@ -193,21 +193,17 @@ class Reloader:
         self._record("config", [name], True, started, detail)
 
     async def apply_migrations(self, changed: list[str]) -> None:
-        from nanodev.authdb import apply_pending, outcome  # noqa: PLC0415
+        from nanodev.authdb import outcome, prepare  # noqa: PLC0415
 
         assert self.watched.migrations is not None
         started = time.perf_counter()
-        run = await asyncio.to_thread(
-            apply_pending, self.core.settings.auth_db_path, self.watched.migrations
+        # As at start: pending files, then what nanodev needs that they left out.
+        prepared = await asyncio.to_thread(
+            prepare, self.core.settings.auth_db_path, self.watched.migrations
         )
+        run = prepared.run
         names = run.applied + ([run.failed] if run.failed else []) or changed
-        if run.ok:
-            detail = f"applied {', '.join(run.applied)}" if run.applied else "nothing pending"
-        else:
-            done = [f"applied {', '.join(run.applied)}"] if run.applied else []
-            detail = "; ".join(done + outcome.explain(run))
-        if run.skipped:
-            detail += f"; ignored {', '.join(run.skipped)} (expected NNNN_name.sql)"
+        detail = outcome.live_detail(prepared)
         if run.applied:
             await self._backend_reloaded("migrations applied")
         self._record("migrations", names, run.ok, started, detail)

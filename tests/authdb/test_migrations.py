@@ -115,3 +115,24 @@ def test_an_unreadable_file_is_a_problem_not_a_traceback(tmp_path: Path) -> None
     run = apply_pending(db, migrations)
     assert run.applied == ["0001_ok.sql"] and run.failed == "0002_latin1.sql"
     assert run.error.startswith("UnicodeDecodeError")
+
+
+async def test_a_file_fixed_while_running_applies_with_the_rest_and_local_additions(
+    make_nano: Callable[..., Awaitable[Nano]], tmp_path: Path
+) -> None:
+    migrations = tmp_path / "migrations"
+    migrations.mkdir()
+    (migrations / "0001_keys.sql").write_text("CREATE TABLE api_keys (id TEXT PRIMARY KEY, typo")
+    (migrations / "0002_later.sql").write_text("SELECT 1;")
+    nano = await make_nano(migrations_dir=migrations)
+    assert nano.core.db.prepared.run.failed == "0001_keys.sql"
+    # api_keys was left to the failing file, not made by nanodev meanwhile.
+    assert not await nano.core.db._all("SELECT 1 FROM sqlite_master WHERE name = 'api_keys'")
+    (migrations / "0001_keys.sql").write_text(
+        "CREATE TABLE api_keys (id TEXT PRIMARY KEY, user_id TEXT NOT NULL, name TEXT, "
+        "created_at INTEGER NOT NULL, last_used_at INTEGER, scopes TEXT);"
+    )
+    fixed = await wait_reloads(nano, "migrations", 1)
+    assert fixed.ok and fixed.changed == ("0001_keys.sql", "0002_later.sql")
+    assert "added for local use: api_keys.expires_at, api_keys.revoked_at" in fixed.detail
+    assert await nano.key("after@example.com")  # the Worker's key queries work on it
