@@ -7,7 +7,6 @@ shell, and shared safely with the CLI (WAL + busy timeout) while `nanodev up` ru
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
@@ -20,6 +19,7 @@ import aiosqlite
 from nanodev.authdb.rows import KeyRow, SessionRow
 from nanodev.authdb.schema import Prepared, prepare
 from nanodev.ids import random_id
+from nanodev.jsjson import stringify
 
 
 def now_ms() -> int:
@@ -74,7 +74,7 @@ class AuthDB:
         await self.conn.execute(
             "INSERT INTO api_keys (id, user_id, name, created_at, expires_at, scopes) "
             "VALUES (?, ?, ?, ?, ?, ?)",
-            (key_id, user_id, name, created, expires_at, json.dumps(list(scopes))),
+            (key_id, user_id, name, created, expires_at, stringify(list(scopes))),
         )
         await self.conn.commit()
         return {
