@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import math
 import re
-from decimal import Decimal
 from typing import Any
 
 _C_ENCODE = json.JSONEncoder(
@@ -84,6 +83,8 @@ def number(x: float) -> str:
         return "0"
     if x.is_integer() and abs(x) < _EXACT:  # above it JavaScript pads its shortest digits
         return str(int(x))
+    from decimal import Decimal  # noqa: PLC0415 - rare (exponent forms); keeps start-up lean
+
     sign = "-" if x < 0 else ""
     # repr is the shortest round-trip digit string, the same digits JavaScript chooses.
     _, digit_tuple, exponent = Decimal(repr(abs(x))).as_tuple()
