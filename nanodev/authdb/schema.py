@@ -168,7 +168,10 @@ def planned(directory: Path, files: list[str]) -> set[str]:
     `t.column`, `index i`. A scan of the text: enough to stay out of the files' way."""
     found: set[str] = set()
     for name in files:
-        text = (directory / name).read_text(encoding="utf-8", errors="replace")
+        try:
+            text = (directory / name).read_text(encoding="utf-8", errors="replace")
+        except OSError:  # gone since it was listed: the run names it, nothing to leave
+            continue
         found.update(f"table {m.group(1).lower()}" for m in CREATES_TABLE.finditer(text))
         found.update(f"index {m.group(1).lower()}" for m in CREATES_INDEX.finditer(text))
         found.update(f"{t.lower()}.{c.lower()}" for t, c in ADDS_COLUMN.findall(text))
@@ -183,16 +186,18 @@ def _tables(conn: sqlite3.Connection) -> set[str]:
 
 
 def _objects(conn: sqlite3.Connection) -> dict[str, list[str]]:
-    """Table → its columns, plus one `index <name>` entry per index."""
+    """Table → its columns, plus one `index <name>` entry per index; all lowercase, as SQLite
+    compares these names."""
     out: dict[str, list[str]] = {}
     for kind, name in conn.execute(
         "SELECT type, name FROM sqlite_master WHERE type IN ('table', 'index') "
         "AND name NOT LIKE 'sqlite_%'"
     ):
         if kind == "index":
-            out[f"index {name}"] = []
+            out[f"index {name}".lower()] = []
         else:
-            out[name] = [r[1] for r in conn.execute(f'PRAGMA table_info("{name}")')]
+            columns = conn.execute(f'PRAGMA table_info("{name}")')
+            out[name.lower()] = [r[1].lower() for r in columns]
     return out
 
 
@@ -213,17 +218,19 @@ def ensure_local(conn: sqlite3.Connection, leave: set[str] | None = None) -> lis
         s
         for s in SCHEMA.split(";")
         if "CREATE TABLE" in s
-        and _name(CREATES_TABLE, s) not in have
+        and _name(CREATES_TABLE, s).lower() not in have
         and f"table {_name(CREATES_TABLE, s).lower()}" not in leave
     ]
     added = [f"table {_name(CREATES_TABLE, s)}" for s in tables]
     columns: list[str] = []
     for table, decl_of in decls.items():
         for column, decl in decl_of.items():
-            if table in have and column not in have[table] and f"{table}.{column}" not in leave:
+            planned_here = f"{table}.{column}".lower() in leave
+            if table in have and column.lower() not in have[table] and not planned_here:
                 columns.append(f'ALTER TABLE "{table}" ADD COLUMN {decl}')
                 added.append(f"{table}.{column}")
-    indexes = _missing_indexes(have, leave, set(have) | {_name(CREATES_TABLE, s) for s in tables})
+    will_have = set(have) | {_name(CREATES_TABLE, s).lower() for s in tables}
+    indexes = _missing_indexes(have, leave, will_have)
     added += [f"index {_name(CREATES_INDEX, s)}" for s in indexes]
     conn.execute("BEGIN")
     for statement in tables + columns + indexes:
@@ -239,10 +246,10 @@ def _missing_indexes(have: dict[str, list[str]], leave: set[str], tables: set[st
         s
         for s in SCHEMA.split(";")
         if "CREATE INDEX" in s
-        and f"index {_name(CREATES_INDEX, s)}" not in have
+        and f"index {_name(CREATES_INDEX, s).lower()}" not in have
         and f"index {_name(CREATES_INDEX, s).lower()}" not in leave
-        and _indexed_table(s) in tables
-        and all(f"{_indexed_table(s)}.{c}" not in leave for c in _indexed_columns(s))
+        and _indexed_table(s).lower() in tables
+        and all(f"{_indexed_table(s)}.{c}".lower() not in leave for c in _indexed_columns(s))
     ]
 
 

@@ -139,3 +139,21 @@ def test_a_failing_file_in_the_middle_rolls_back_whole(tmp_path: Path, app: Path
         "0005_table_grants.sql", "0006_owner_placeholder.sql",
     ]  # fmt: skip
     assert "user.tier" not in prepared.added and "table permissions" not in prepared.added
+
+
+def test_names_compare_as_sqlite_compares_them(tmp_path: Path) -> None:
+    """An app that spells a table or column in another case has it already: nothing is added
+    twice (SQLite would refuse a duplicate column and stop the start)."""
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    (folder / "0001_keys.sql").write_text(
+        "CREATE TABLE API_KEYS (ID TEXT PRIMARY KEY, USER_ID TEXT NOT NULL, NAME TEXT, "
+        "CREATED_AT INTEGER NOT NULL, LAST_USED_AT INTEGER, EXPIRES_AT INTEGER, SCOPES TEXT);\n"
+        "CREATE INDEX IDX_API_KEYS_USER ON API_KEYS(USER_ID);"
+    )
+    db = tmp_path / "AUTH_DB.sqlite"
+    prepared = prepare(db, folder)
+    assert prepared.run.ok
+    assert "api_keys.revoked_at" in prepared.added and "api_keys.expires_at" not in prepared.added
+    assert "index idx_api_keys_user" not in prepared.added
+    assert prepare(db, folder).added == []
