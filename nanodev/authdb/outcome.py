@@ -58,13 +58,18 @@ def explain(run: MigrationRun, *, from_builtin: bool = False) -> list[str]:
         return []
     first = run.problems[0]
     lines = [f"{first.name} was rolled back, nothing of it applied; the files after it did not run"]
+    conflicting = [p.name for p in run.problems if is_conflict(p)]
     if from_builtin:
         lines.append(
             "this auth database was created by nanodev's built-in schema before the app's "
             "migrations were used, so they collide with tables it already has"
         )
+    elif conflicting:
+        lines.append(
+            "the auth database already has what these files create: made before they ran (by "
+            "an older nanodev's built-in schema, by hand, or by another file)"
+        )
     lines += [describe(p) for p in run.problems]
-    conflicting = [p.name for p in run.problems if is_conflict(p)]
     if conflicting:
         lines.append(ways_out(conflicting))
     else:
