@@ -12,13 +12,13 @@ from collections.abc import AsyncIterator
 from aiohttp import WSCloseCode, web
 
 from nanodev import __version__
-from nanodev.authdb import Touches, open_auth_db
+from nanodev.authdb import Touches, open_auth_db, outcome
 from nanodev.core import CORE, Core
 from nanodev.frontend import chooser as frontend
 from nanodev.gateway import LISTENERS, front_door, guard
 from nanodev.inspector import ConsoleLog
 from nanodev.inspector import views as inspector
-from nanodev.record import Recorder
+from nanodev.record import Note, Recorder, now
 from nanodev.rooms import RoomRegistry, builtin_methods, webhooks
 from nanodev.settings import Settings
 from nanodev.state import ensure_layout, load_secret
@@ -51,7 +51,11 @@ async def _core_ctx(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     ensure_layout(settings.state_dir)
     recorder = app[RECORDER]
-    async with open_auth_db(settings.auth_db_path) as db:
+    async with open_auth_db(settings.auth_db_path, settings.migrations_dir) as db:
+        if db.prepared.uses_migrations:  # for the inspector; the startup card prints it
+            lines = outcome.summary(db.prepared)
+            level = "info" if db.prepared.run.ok else "warning"
+            recorder.record(Note(0, now(), level, "migrations: " + "; ".join(lines)))
         methods = builtin_methods(db)
         rooms = RoomRegistry(settings, methods, recorder)
         core = Core(

@@ -10,6 +10,8 @@ from typing import Any
 
 from aiohttp import web
 
+from nanodev.jsjson import stringify
+
 SECURITY_HEADERS: dict[str, str] = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
@@ -34,7 +36,7 @@ def jsonr(status: int, body: Any, *, secure: bool = False) -> web.Response:
     """`Response.json(…)`."""
     headers = dict(SECURITY_HEADERS) if secure else None
     return web.Response(
-        status=status, text=json.dumps(body), content_type="application/json", headers=headers
+        status=status, text=stringify(body), content_type="application/json", headers=headers
     )
 
 

@@ -130,7 +130,11 @@ async def _listen(runner: web.AppRunner, host: str, port: int, flag: str) -> int
 
 
 def startup_card(
-    settings: Settings, bound: Bound, ready_ms: float, keys: Sequence[str] = ()
+    settings: Settings,
+    bound: Bound,
+    ready_ms: float,
+    keys: Sequence[str] = (),
+    migrations: Sequence[str] = (),
 ) -> str:
     page = bound.page_url
     ws_page = page.replace("http://", "ws://")
@@ -148,6 +152,7 @@ def startup_card(
         f"  Inspector  {page}/__nanodev/",
         f"  State      {state}{'  (ephemeral: removed on exit)' if settings.ephemeral else ''}",
         *in_effect(settings, keys),
+        *[f"  {'Migrations' if i == 0 else '':<10} {line}" for i, line in enumerate(migrations)],
         "",
         "  Make a key and a ready-to-paste URL:",
         f"    nanodev keys create --user you@example.com{state_flag}",
@@ -177,7 +182,13 @@ def say(out: TextIO, fmt: str, kind: str, text: str, level: str = "info") -> Non
     out.flush()
 
 
-def ready_record(settings: Settings, bound: Bound, ready_ms: float, keys: Sequence[str]) -> str:
+def ready_record(
+    settings: Settings,
+    bound: Bound,
+    ready_ms: float,
+    keys: Sequence[str],
+    migrations: Sequence[str] = (),
+) -> str:
     """`--log-format json`: the startup card as the first record of the terminal's JSON lines."""
     from nanodev.inspector import TermLine, render  # noqa: PLC0415 - only for JSON logs
 
@@ -191,6 +202,7 @@ def ready_record(settings: Settings, bound: Bound, ready_ms: float, keys: Sequen
         "state_dir": str(settings.state_dir.resolve()),
         "config": str(config.resolve()) if config else None,
         "keys": list(keys),
+        "migrations": list(migrations),
     }
     text = f"nanodev {__version__} ready in {ready_ms:.0f} ms at {bound.page_url}/"
     return render(TermLine(time.time(), "ready", "info", text, "", fields), "json")
@@ -271,10 +283,11 @@ async def serve(settings: Settings, out: TextIO | None = None, spawned: float | 
     )
     keys = await valid_keys(runner.app)
     ready_ms = ready_after_ms(spawned, serving)
+    migrations = migration_lines(runner.app)
     if settings.log_format == "json":
-        out.write(ready_record(settings, bound, ready_ms, keys) + "\n")
+        out.write(ready_record(settings, bound, ready_ms, keys, migrations) + "\n")
     else:
-        out.write(startup_card(settings, bound, ready_ms, keys) + "\n")
+        out.write(startup_card(settings, bound, ready_ms, keys, migrations) + "\n")
     out.flush()
     try:
         await stop.wait()
@@ -286,6 +299,16 @@ async def serve(settings: Settings, out: TextIO | None = None, spawned: float | 
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
     return code
+
+
+def migration_lines(app: web.Application) -> list[str]:
+    """The app's migrations on this start (authdb.outcome), or nothing without a folder."""
+    prepared = app[CORE].db.prepared
+    if not prepared.uses_migrations:
+        return []
+    from nanodev.authdb import outcome  # noqa: PLC0415 - only with a migrations folder
+
+    return outcome.summary(prepared)
 
 
 def resume_collection() -> None:

@@ -80,7 +80,13 @@ class Settings(BaseModel):
         30.0, ge=0, description="Release an empty room's memory after this many idle seconds."
     )
     hibernate_after: float | None = Field(
-        None, ge=0, description="Hibernate a room with open sockets after this many idle seconds."
+        None,
+        ge=0,
+        description=(
+            "Hibernate a room with open sockets after this many idle seconds. As on the "
+            "platform, its sockets stay open but lose their table subscriptions: a client gets "
+            "no update until it subscribes again (the inspector says when one is missed)."
+        ),
     )
     export_on_exit: Path | None = Field(
         None, description="On exit (Ctrl-C, SIGTERM) write a snapshot here, atomically."

@@ -118,6 +118,7 @@
     if (d.auth) parts.push(...renderAuth(d.auth));
     if (d.response) parts.push(el('h3', null, 'Response'), el('p', null, `${d.response.status} ${d.response.content_type} · ${d.response.body_size} bytes · ${d.response.duration_ms} ms`), el('pre', 'body', d.response.body || '(empty)'));
     if (d.upgrade) parts.push(el('h3', null, 'Upgraded'), el('p', null, `101 in room ${d.upgrade.room} as ${d.upgrade.user_id} via ${d.upgrade.source} · ${d.upgrade.duration_ms} ms`));
+    if (d.notes && d.notes.length) parts.push(el('h3', null, 'Notes'), ...d.notes.map((n) => el('p', n.level === 'warning' ? 'pattern' : null, n.message)));
     if (d.frames_total) parts.push(...renderFrames(d));
     if (d.close) parts.push(el('h3', null, 'Close'), el('p', 'close', `${show(d.close.code)} by ${d.close.by}: ${d.close.meaning}${d.close.reason ? ' — reason: ' + d.close.reason : ''}`));
     parts.push(...renderActions(d));
@@ -131,7 +132,8 @@
   function renderFrames(d) {
     const rows = d.frames.map((fr) => [
       el('td', 'dir-' + fr.direction, fr.direction === 'in' ? '→ in' : '← out'), time(fr.ts),
-      `${fr.size}${fr.truncated ? ' (truncated)' : ''}`, fr.opcode, el('td', null, el('pre', 'frame', fr.pretty || fr.text))]);
+      `${fr.size}${fr.truncated ? ' (truncated)' : ''}`, fr.opcode, el('td', null, el('pre', 'frame', fr.pretty || fr.text),
+        ...(fr.explanation ? [el('div', 'pattern frame-note', el('strong', null, 'Why: '), fr.explanation.cause, el('br'), el('strong', null, 'Fix: '), fr.explanation.fix)] : []))]);
     const note = d.frames_total > d.frames.length ? ` (last ${d.frames.length} of ${d.frames_total})` : '';
     return [el('h3', null, `Frames${note}`), table(['dir', 'time', 'bytes', 'op', 'data'], rows)];
   }

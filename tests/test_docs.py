@@ -106,3 +106,50 @@ def test_doc_links_resolve() -> None:
     for doc in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
         for target in re.findall(r"\]\(((?!https?:)[^)#]+)\)", doc.read_text()):
             assert (doc.parent / target).exists(), f"{doc.name} links to missing {target}"
+
+
+def named_commands(markdown: str) -> list[list[str]]:
+    """Every `nanodev …` written as code (inline spans and fenced blocks): its words."""
+    blocks = re.findall(r"```[a-z]*\n(.*?)```", markdown, re.S)
+    code = [re.sub(r"\s#.*", "", line) for block in blocks for line in block.splitlines()]
+    code += re.findall(r"(?<!`)`([^`]+)`(?!`)", re.sub(r"```.*?```", "", markdown, flags=re.S))
+    found = []
+    for chunk in code:
+        for match in re.finditer(r"(?:^|[\s(])nanodev((?: +[^\s`#|]+)*)", chunk, re.M):
+            if match.group(1).split():  # the bare name is the program, not a command line
+                found.append(match.group(1).split())
+    return found
+
+
+def check_named(words: list[str]) -> list[str]:
+    """Problems with one named command line: unknown subcommands or flags."""
+    command: click.Command = main
+    path = ["nanodev"]
+    rest = list(words)
+    while isinstance(command, click.Group) and rest:
+        found = command.get_command(click.Context(command), rest[0])  # lazily loaded too
+        if found is None:
+            break
+        path.append(rest.pop(0))
+        command = found
+    if isinstance(command, click.Group):
+        return [f"`{' '.join(path + rest[:1])}` is not a command"]
+    flags = {opt for p in command.params for opt in getattr(p, "opts", [])}
+    return [
+        f"`{' '.join(path)}` has no {word}"
+        for word in (w.split("=")[0] for w in rest)
+        if word.startswith("--") and word not in flags
+    ]
+
+
+def test_every_command_and_flag_nano_type_db_md_names_exists() -> None:
+    doc = (ROOT / "docs" / "nano-type-db.md").read_text()
+    named = named_commands(doc)
+    assert len(named) >= 10  # the parser sees the page's commands
+    assert ["migrations", "mark-applied", "0002_api_keys.sql"] in [n[:3] for n in named]
+    problems = [p for words in named for p in check_named(words)]
+    assert problems == []
+    assert check_named(["migrations", "apply", "--no-such-flag"]) == [
+        "`nanodev migrations apply` has no --no-such-flag"
+    ]
+    assert check_named(["migration", "list"]) == ["`nanodev migration` is not a command"]

@@ -1,4 +1,4 @@
-"""The D1-like auth database: `<state>/d1/AUTH_DB.sqlite`, the union schema of reference §2.5.
+"""The D1-like auth database: `<state>/d1/AUTH_DB.sqlite` and its queries (schema: `schema.py`).
 
 aiosqlite, because D1's real API is async. The file is plain SQLite, readable with the `sqlite3`
 shell, and shared safely with the CLI (WAL + busy timeout) while `nanodev up` runs.
@@ -6,7 +6,7 @@ shell, and shared safely with the CLI (WAL + busy timeout) while `nanodev up` ru
 
 from __future__ import annotations
 
-import json
+import asyncio
 import time
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
@@ -17,55 +17,9 @@ from typing import Any
 import aiosqlite
 
 from nanodev.authdb.rows import KeyRow, SessionRow
+from nanodev.authdb.schema import Prepared, prepare
 from nanodev.ids import random_id
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS "user" (
-  id TEXT PRIMARY KEY, name TEXT NOT NULL, email TEXT NOT NULL UNIQUE,
-  emailVerified INTEGER NOT NULL DEFAULT 0, image TEXT,
-  createdAt INTEGER NOT NULL, updatedAt INTEGER NOT NULL, tier TEXT NOT NULL DEFAULT 'free');
-CREATE TABLE IF NOT EXISTS session (
-  id TEXT PRIMARY KEY, expiresAt INTEGER NOT NULL, token TEXT NOT NULL UNIQUE,
-  createdAt INTEGER NOT NULL, updatedAt INTEGER NOT NULL, ipAddress TEXT, userAgent TEXT,
-  userId TEXT NOT NULL REFERENCES "user"(id) ON DELETE CASCADE);
-CREATE TABLE IF NOT EXISTS account (
-  id TEXT PRIMARY KEY, accountId TEXT NOT NULL, providerId TEXT NOT NULL,
-  userId TEXT NOT NULL REFERENCES "user"(id) ON DELETE CASCADE,
-  accessToken TEXT, refreshToken TEXT, idToken TEXT,
-  accessTokenExpiresAt INTEGER, refreshTokenExpiresAt INTEGER, scope TEXT, password TEXT,
-  createdAt INTEGER NOT NULL, updatedAt INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS verification (
-  id TEXT PRIMARY KEY, identifier TEXT NOT NULL, value TEXT NOT NULL,
-  expiresAt INTEGER NOT NULL, createdAt INTEGER, updatedAt INTEGER);
-CREATE TABLE IF NOT EXISTS api_keys (
-  id TEXT PRIMARY KEY, user_id TEXT NOT NULL REFERENCES "user"(id) ON DELETE CASCADE,
-  name TEXT, created_at INTEGER NOT NULL, last_used_at INTEGER, expires_at INTEGER,
-  scopes TEXT, revoked_at INTEGER);
-CREATE INDEX IF NOT EXISTS idx_api_keys_user ON api_keys(user_id);
-CREATE INDEX IF NOT EXISTS idx_api_keys_expires ON api_keys(expires_at);
-CREATE TABLE IF NOT EXISTS rooms (
-  id TEXT PRIMARY KEY, user_id TEXT NOT NULL REFERENCES "user"(id) ON DELETE CASCADE,
-  name TEXT NOT NULL, created_at INTEGER NOT NULL, last_accessed_at INTEGER);
-CREATE INDEX IF NOT EXISTS idx_rooms_user ON rooms(user_id);
-CREATE INDEX IF NOT EXISTS idx_rooms_last_accessed ON rooms(user_id, last_accessed_at DESC);
-CREATE TABLE IF NOT EXISTS plan_limits (
-  user_id TEXT PRIMARY KEY REFERENCES "user"(id) ON DELETE CASCADE,
-  max_rooms INTEGER NOT NULL DEFAULT 3, plan_tier TEXT NOT NULL DEFAULT 'free');
-CREATE TABLE IF NOT EXISTS permissions (
-  id TEXT PRIMARY KEY, user_id TEXT NOT NULL REFERENCES "user"(id) ON DELETE CASCADE,
-  room_id TEXT NOT NULL, table_name TEXT NOT NULL,
-  can_read INTEGER NOT NULL DEFAULT 0, can_write INTEGER NOT NULL DEFAULT 0,
-  created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
-CREATE INDEX IF NOT EXISTS idx_permissions_user_room ON permissions(user_id, room_id);
-CREATE INDEX IF NOT EXISTS idx_permissions_room_table ON permissions(room_id, table_name);
-"""
-
-# Columns a database exported from a real deployment may lack; added in place, never dropped.
-COLUMN_UPGRADES = (
-    ("user", "tier", "TEXT NOT NULL DEFAULT 'free'"),
-    ("api_keys", "expires_at", "INTEGER"),
-    ("api_keys", "revoked_at", "INTEGER"),
-)
+from nanodev.jsjson import stringify
 
 
 def now_ms() -> int:
@@ -87,24 +41,10 @@ class User:
 class AuthDB:
     """Queries over AUTH_DB. One connection; aiosqlite serialises statements on its thread."""
 
-    def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
+    def __init__(self, conn: aiosqlite.Connection, path: Path, prepared: Prepared) -> None:
         self.conn = conn
         self.path = path
-
-    async def migrate(self) -> None:
-        # Tables first, then missing columns, then indexes: an index on a column that an
-        # older database lacks (api_keys.expires_at) must wait for the column.
-        tables = [s for s in SCHEMA.split(";") if "CREATE TABLE" in s]
-        indexes = [s for s in SCHEMA.split(";") if "CREATE INDEX" in s]
-        await self.conn.executescript(";".join(tables))
-        for table, column, decl in COLUMN_UPGRADES:
-            cols = {
-                row[1] async for row in await self.conn.execute(f'PRAGMA table_info("{table}")')
-            }
-            if column not in cols:
-                await self.conn.execute(f'ALTER TABLE "{table}" ADD COLUMN {column} {decl}')
-        await self.conn.executescript(";".join(indexes))
-        await self.conn.commit()
+        self.prepared = prepared  # how the schema came to be: built in, or the app's migrations
 
     # -- keys -------------------------------------------------------------------------------
     async def get_key(self, key_id: str) -> KeyRow | None:
@@ -134,7 +74,7 @@ class AuthDB:
         await self.conn.execute(
             "INSERT INTO api_keys (id, user_id, name, created_at, expires_at, scopes) "
             "VALUES (?, ?, ?, ?, ?, ?)",
-            (key_id, user_id, name, created, expires_at, json.dumps(list(scopes))),
+            (key_id, user_id, name, created, expires_at, stringify(list(scopes))),
         )
         await self.conn.commit()
         return {
@@ -270,17 +210,17 @@ class AuthDB:
 
 
 @asynccontextmanager
-async def open_auth_db(path: Path) -> AsyncIterator[AuthDB]:
-    """Open (creating and migrating) the auth database; closed when the block exits."""
+async def open_auth_db(path: Path, migrations: Path | None = None) -> AsyncIterator[AuthDB]:
+    """Open the auth database, its schema prepared first (the app's `migrations` folder when
+    given, else the built-in schema; `schema.prepare`); closed when the block exits."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    prepared = await asyncio.to_thread(prepare, path, migrations)
     conn = await aiosqlite.connect(path)
     try:
         await conn.execute("PRAGMA journal_mode=WAL")
         await conn.execute("PRAGMA synchronous=NORMAL")
         await conn.execute("PRAGMA busy_timeout=5000")
         await conn.execute("PRAGMA foreign_keys=ON")
-        db = AuthDB(conn, path)
-        await db.migrate()
-        yield db
+        yield AuthDB(conn, path, prepared)
     finally:
         await conn.close()

@@ -32,6 +32,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "export": ("state", "export_cmd", "Write the auth tables and every room to a zip."),
     "import": ("state", "import_cmd", "Replace the databases with a snapshot's."),
     "sql": ("state", "sql_cmd", "Run one SQL statement against the server's own files."),
+    "migrations": ("migrations", "migrations", "List, apply or mark the app's D1 migrations."),
 }
 
 EPILOG = """\b

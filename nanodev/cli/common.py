@@ -47,8 +47,12 @@ def json_option(fn: Callable[..., Any]) -> Callable[..., Any]:
 def with_db(state_dir: Path, work: Callable[[AuthDB], Awaitable[T]]) -> T:
     from nanodev.authdb import SeedError, open_auth_db  # noqa: PLC0415 - loaded when used
 
+    # Like `nanodev up` run from here: seeding a fresh state directory in the app's folder must
+    # not give it the built-in schema its migrations would then collide with.
+    migrations = Path("migrations") if Path("migrations").is_dir() else None
+
     async def runner() -> T:
-        async with open_auth_db(state_dir / "d1" / "AUTH_DB.sqlite") as db:
+        async with open_auth_db(state_dir / "d1" / "AUTH_DB.sqlite", migrations) as db:
             return await work(db)
 
     try:

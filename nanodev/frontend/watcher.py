@@ -127,9 +127,8 @@ class Reloader:
 
     # -- lifetime ---------------------------------------------------------------------------
     async def start(self) -> None:
-        """Initial migrations and hooks, then the watchers."""
-        if self.watched.migrations is not None:
-            await self.apply_migrations([], initial=True)
+        """Initial hooks, then the watchers (the auth database applied pending migrations as
+        it opened, before anything could use it: `authdb.prepare`)."""
         if self.hooks is not None:
             await self.reload_hooks(initial=True)
         deep = [p for p in (self.watched.static_root, self.watched.migrations) if p and p.is_dir()]
@@ -193,23 +192,18 @@ class Reloader:
         detail = "; ".join(p for p in parts if p) or "no setting changed"
         self._record("config", [name], True, started, detail)
 
-    async def apply_migrations(self, changed: list[str], *, initial: bool = False) -> None:
-        from nanodev.authdb import apply_pending  # noqa: PLC0415
+    async def apply_migrations(self, changed: list[str]) -> None:
+        from nanodev.authdb import outcome, prepare  # noqa: PLC0415
 
         assert self.watched.migrations is not None
         started = time.perf_counter()
-        run = await asyncio.to_thread(
-            apply_pending, self.core.settings.auth_db_path, self.watched.migrations
+        # As at start: pending files, then what nanodev needs that they left out.
+        prepared = await asyncio.to_thread(
+            prepare, self.core.settings.auth_db_path, self.watched.migrations
         )
-        if initial and run.ok and not run.applied:
-            return
+        run = prepared.run
         names = run.applied + ([run.failed] if run.failed else []) or changed
-        if run.ok:
-            detail = f"applied {', '.join(run.applied)}" if run.applied else "nothing pending"
-        else:
-            detail = f"{run.failed} failed and was rolled back: {run.error}"
-        if run.skipped:
-            detail += f"; ignored {', '.join(run.skipped)} (expected NNNN_name.sql)"
+        detail = outcome.live_detail(prepared)
         if run.applied:
             await self._backend_reloaded("migrations applied")
         self._record("migrations", names, run.ok, started, detail)

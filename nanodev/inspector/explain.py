@@ -80,6 +80,8 @@ class Handshake:
     query: str
     cookie: bool
     status: int | None
+    session: str = ""  # the page session: the cookie's (or key's) fingerprint
+    user: str = ""  # whose it is (email), when the inspector could tell
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,10 +91,14 @@ class RoomlessPattern:
     first_ts: float
     last_ts: float
     explanation: Explanation
+    session: str = ""
+    user: str = ""
 
     def to_json(self) -> dict[str, object]:
         return {
             "url": self.url,
+            "session": self.session,
+            "user": self.user,
             "flows": list(self.flows),
             "count": len(self.flows),
             "first_ts": self.first_ts,
@@ -243,13 +249,13 @@ def roomless_repeats(
     This is the real frontend's failure: its socket hook creates partysocket while no room is
     chosen, then reconnects that same room-less URL forever once a room is picked.
     """
-    groups: dict[str, list[Handshake]] = {}
+    groups: dict[tuple[str, str, str], list[Handshake]] = {}
     for hs in handshakes:
-        if hs.cookie and not has_param(hs.query, "room_id"):
+        if (hs.cookie or hs.session) and not has_param(hs.query, "room_id"):
             url = f"{hs.path}?{hs.query}" if hs.query else hs.path
-            groups.setdefault(url, []).append(hs)
+            groups.setdefault((url, hs.session, hs.user), []).append(hs)
     patterns = []
-    for url, group in groups.items():
+    for (url, session, user), group in groups.items():
         if len(group) >= min_repeats:
             group.sort(key=lambda h: h.ts)
             patterns.append(
@@ -258,10 +264,29 @@ def roomless_repeats(
                     tuple(h.flow for h in group),
                     group[0].ts,
                     group[-1].ts,
-                    roomless_explanation(url, len(group)),
+                    roomless_session_explanation(url, len(group), group[0]),
+                    session,
+                    user,
                 )
             )
     return patterns
+
+
+def roomless_session_explanation(url: str, count: int, first: Handshake) -> Explanation:
+    """The room-less pattern for one page session: whose page it is, and that its cookie was
+    never the problem (the Worker refuses a missing room_id before it reads credentials)."""
+    carrying = "cookie-carrying" if first.cookie else "key-carrying"
+    who = f" from {first.user}'s page" if first.user else " from one page"
+    session = f" (session {first.session})" if first.session else ""
+    checked = "cookie" if first.cookie else "key"
+    return Explanation(
+        f"{count} {carrying} handshakes{who}{session} to {url} carried no room_id at all: the "
+        "page built the socket URL before the room was known, and partysocket keeps "
+        f"reconnecting that same room-less URL. The {checked} was never checked: room_id comes "
+        "first, so signing in again changes nothing",
+        "Build the socket URL from the chosen room and create the socket (or re-key it) when "
+        "the room changes; only a page loaded with ?room_id= already in its URL connects today",
+    )
 
 
 def roomless_explanation(url: str, count: int) -> Explanation:
@@ -271,4 +296,38 @@ def roomless_explanation(url: str, count: int) -> Explanation:
         "that same room-less URL",
         "Build the socket URL from the chosen room and create the socket (or re-key it) when "
         "the room changes; only a page loaded with ?room_id= already in its URL connects today",
+    )
+
+
+# -- frames a client cannot make sense of alone --------------------------------------------------
+SUBSCRIBE_QUERY_ERROR = "subscribe_query requires queryId, method, and tables"
+SUBSCRIBE_QUERY_FIELDS = ("queryId", "method", "tables")
+GOOD_SUBSCRIBE_QUERY = (
+    '{"action":"subscribe_query","queryId":"q1","method":"executeSQL",'
+    '"tables":["customers"],"payload":{"sql":"SELECT * FROM customers"}}'
+)
+
+
+def frame_explanation(text: str, sent_before: Mapping[str, object] | None) -> Explanation | None:
+    """A note for an outgoing frame whose cause is in the frame the client sent before it."""
+    if SUBSCRIBE_QUERY_ERROR in text:
+        return subscribe_query_explanation(sent_before)
+    return None
+
+
+def subscribe_query_explanation(sent: Mapping[str, object] | None) -> Explanation:
+    """The app's SQL runner sends `{"action":"subscribe_query","sql":…,"table":…}`: no queryId,
+    method or tables, so the Durable Object refuses it (reference §3.6, §5 I)."""
+    missing = [f for f in SUBSCRIBE_QUERY_FIELDS if not (sent or {}).get(f)]
+    tables = (sent or {}).get("tables")
+    if "tables" not in missing and not isinstance(tables, list):
+        missing.append("tables (as a list)")
+    fields = ", ".join(sorted(k for k in (sent or {}) if k != "action")) or "nothing else"
+    return Explanation(
+        f"the client sent subscribe_query without {', '.join(missing) or 'a valid tables list'} "
+        f"(it sent {fields}); the app's SQL runner sends its SQL this way, so it always gets "
+        "this error. The real Worker answers the same: this is the page's frame, not nanodev",
+        f"A correct frame names the query and the tables it watches: {GOOD_SUBSCRIBE_QUERY} "
+        '(answered {"type":"query_subscribed","queryId":"q1"}, then a query_refresh after '
+        'each change); to run SQL once, send rpc executeSQL with {"sql":…}',
     )

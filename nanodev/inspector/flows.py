@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from typing import Any
+from urllib.parse import unquote
 
 from nanodev.inspector.copyas import curl_command, websocat_command
 from nanodev.inspector.explain import (
@@ -17,6 +18,7 @@ from nanodev.inspector.explain import (
     FlowFacts,
     Handshake,
     explain_flow,
+    frame_explanation,
     header_facts,
     query_params,
     roomless_repeats,
@@ -30,6 +32,7 @@ from nanodev.record import (
     Event,
     FlowSummary,
     Frame,
+    Note,
     Recorder,
     RequestReceived,
     Responded,
@@ -133,6 +136,10 @@ def facts_of(flow: FlowSummary, close: Closed | None = None) -> FlowFacts:
 
 def handshakes(recorder: Recorder) -> list[Handshake]:
     out = []
+    users: dict[int, str] = {}  # flow → email, from the pipeline's `identify` notes
+    for _seq, event in recorder.events:
+        if isinstance(event, Note) and event.extra.get("identified"):
+            users[event.flow] = str(event.extra.get("email", ""))
     for _seq, event in recorder.events:
         if isinstance(event, RequestReceived) and event.upgrade:
             flow = recorder.flows.get(event.flow)
@@ -144,9 +151,25 @@ def handshakes(recorder: Recorder) -> list[Handshake]:
                     event.query,
                     "cookie" in event.headers,
                     flow.status if flow else None,
+                    page_session(event),
+                    users.get(event.flow, ""),
                 )
             )
     return out
+
+
+def page_session(event: RequestReceived) -> str:
+    """The credential that ties retries to one page: the cookie's fingerprint, else the key's."""
+    cookie = event.headers.get("cookie", "")
+    if cookie:
+        return cookie
+    if event.headers.get("x-nano-key"):
+        return event.headers["x-nano-key"]
+    for part in event.query.split("&"):
+        name, _, value = part.partition("=")
+        if name in ("key", "api_key") and value:
+            return unquote(value)
+    return ""
 
 
 def list_events(
@@ -193,7 +216,8 @@ def flow_detail(recorder: Recorder, flow_id: int) -> dict[str, Any] | None:
         ).to_json(),
         "events": len(events),
         "frames_total": len(frames),
-        "frames": [_frame_json(f) for f in frames[-MAX_DETAIL_FRAMES:]],
+        "frames": _frames_json(frames[-MAX_DETAIL_FRAMES:]),
+        "notes": [e.to_json() for e in events if isinstance(e, Note)],
     }
     for key, cls in (
         ("request", RequestReceived),
@@ -244,6 +268,29 @@ def _frame_json(frame: Frame) -> dict[str, Any]:
     data = frame.to_json()
     data["pretty"] = pretty_json(frame.text) if not frame.truncated else None
     return data
+
+
+def _frames_json(frames: list[Frame]) -> list[dict[str, Any]]:
+    """Each frame, and for a reply whose cause is the frame the client sent before it, the
+    explanation (explain.frame_explanation)."""
+    out = []
+    sent: dict[str, Any] | None = None
+    for frame in frames:
+        data = _frame_json(frame)
+        if frame.direction == "in":
+            sent = _object(frame.text)
+        elif (note := frame_explanation(frame.text, sent)) is not None:
+            data["explanation"] = note.to_json()
+        out.append(data)
+    return out
+
+
+def _object(text: str) -> dict[str, Any] | None:
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
 
 
 def pretty_json(text: str) -> str | None:

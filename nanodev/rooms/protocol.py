@@ -14,6 +14,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
+from nanodev.jsjson import stringify
+
 PONG = '{"type":"pong"}'
 RESET = '{"type":"reset"}'
 
@@ -176,4 +178,5 @@ def binary_frame_error() -> ProtocolError:
 
 
 def encode(frame: dict[str, Any]) -> str:
-    return json.dumps(frame, default=str)
+    """A frame as the Durable Object's `JSON.stringify` writes it (`jsjson`)."""
+    return stringify(frame)

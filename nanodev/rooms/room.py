@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from nanodev.ids import do_id, room_file_name
 from nanodev.record import Broadcast, RoomChanged, now, redact_text
+from nanodev.rooms import lostsubs
 from nanodev.rooms.connection import Flusher, text_frame
 from nanodev.rooms.protocol import encode
 from nanodev.rooms.ratelimit import RateLimiter
@@ -63,6 +64,7 @@ class Room:
         self._mailbox: deque[tuple[Callable[[], Awaitable[Any]], asyncio.Future[Any]]] = deque()
         self.jobs = 0
         self.hibernated = False  # set once this object is gone; its sockets live on
+        self.lost: lostsubs.Lost = {}  # subscriptions its hibernation dropped, until told
         self.tasks = TaskSet(f"room:{room_id}")
         self.on_close: list[Callable[[Room], None]] = []  # e.g. flush buffered writes
 
@@ -166,6 +168,11 @@ class Room:
         }
         targets = list(self.subscribers.get(update.table, ()))
         await self.fanout(encode(frame), targets, "update", update.table, update.action)
+        if self.lost:
+            for note in lostsubs.note_missed(
+                self.lost, self.id, update.table, update.action, targets
+            ):
+                self.recorder.record(note)
         await self._refresh_queries(update)
         for listener in self.update_listeners:
             listener(self, update)
@@ -231,6 +238,7 @@ class RoomRegistry:
         self.rooms: dict[str, Room] = {}
         # Hibernated rooms: no Room object, only their sockets (with their attachments).
         self.sleeping: dict[str, set[Connection]] = {}
+        self.lost: dict[str, lostsubs.Lost] = {}  # room id → what its hibernation dropped
         self.naps: dict[str, dict[str, float]] = {}  # room id → hibernated_at / woken_at
         self.constructed = 0
         self.update_listeners: list[UpdateListener] = []
@@ -271,18 +279,17 @@ class RoomRegistry:
         del self.rooms[room_id]
         room.close()
         room.hibernated = True
-        for conn in room.sockets:
-            conn.subscriptions.clear()
-            conn.queries.clear()
+        lost = lostsubs.taken(room.sockets)
+        self.lost[room_id] = lost
         self.sleeping[room_id] = room.sockets
         self.naps.setdefault(room_id, {})["hibernated_at"] = time.time()
-        self.recorder.record(
-            RoomChanged(0, now(), room_id, "hibernated", f"{reason}; {len(room.sockets)} socket(s)")
-        )
+        detail = lostsubs.hibernated_detail(reason, len(room.sockets), lost)
+        self.recorder.record(RoomChanged(0, now(), room_id, "hibernated", detail))
         return True
 
     def _wake(self, room: Room) -> None:
         room.sockets = self.sleeping.pop(room.id)
+        room.lost = self.lost.pop(room.id, {})
         self.naps.setdefault(room.id, {})["woken_at"] = time.time()
         self.recorder.record(
             RoomChanged(0, now(), room.id, "woken", f"{len(room.sockets)} socket(s) kept")
@@ -292,6 +299,7 @@ class RoomRegistry:
         cutoff = time.monotonic() - idle_s
         for room_id in [k for k, conns in self.sleeping.items() if not conns]:
             del self.sleeping[room_id]  # every socket left while it slept
+            self.lost.pop(room_id, None)
         idle = [r.id for r in self.rooms.values() if r.sockets and r.last_active < cutoff]
         return [room_id for room_id in idle if self.hibernate(room_id)]
 

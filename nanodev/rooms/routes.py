@@ -10,7 +10,6 @@ answers 501 as the original does.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 import sqlite3
 from collections.abc import Awaitable, Callable
@@ -20,6 +19,7 @@ from typing import Any
 from aiohttp import web
 
 from nanodev.ids import room_file_name
+from nanodev.jsjson import stringify
 from nanodev.responses import BadJson, jsonr, read_json_object, text
 from nanodev.rooms.methods.memory import debounce_stats
 from nanodev.rooms.room import Room
@@ -222,7 +222,7 @@ async def backup(request: web.Request, room: Room, user_id: str) -> web.StreamRe
         export["data"][row["name"]] = room.store.db.execute(f"SELECT * FROM {name}").fetchall()
     folder = backups_dir(room)
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / backup_key(stamp)).write_text(json.dumps(export, default=str))
+    (folder / backup_key(stamp)).write_text(stringify(export), encoding="utf-8")
     return text(200, "Backup completed")
 
 

@@ -113,21 +113,41 @@ class Call:
         self.outbox.append(Send(self.conn, frame))
 
     def error(self, error: str, code: str | None = None, **extra: Any) -> None:
-        frame: dict[str, Any] = {"type": "error", "error": error}
+        # The reference's order: {"type":"error","code":…,"error":…} (§3.7, §3.8).
+        frame: dict[str, Any] = {"type": "error"}
         if code:
             frame["code"] = code
+        frame["error"] = error
         frame.update(extra)
         self.reply(frame)
 
-    def mutation_success(self, action: str, data: Any = None, **extra: Any) -> None:
+    def ids(self) -> dict[str, Any]:
+        """The ids to echo, for frames whose reference order puts them before `data`."""
+        out: dict[str, Any] = {}
+        if self.update_id is not None:
+            out["updateId"] = self.update_id
+        if self.request_id is not None:
+            out["requestId"] = self.request_id
+        return out
+
+    def mutation_success(
+        self, action: str, data: Any = None, *, ids_last: bool = False, **extra: Any
+    ) -> None:
+        # The reference's order: type, action, updateId, requestId, data (createTable,
+        # batchInsert, updateRow); createWebhook alone writes its requestId after data.
         frame: dict[str, Any] = {"type": "mutation_success", "action": action}
+        if not ids_last:
+            frame.update(self.ids())
         if data is not None:
             frame["data"] = data
         frame.update(extra)
         self.reply(frame)
 
     def mutation_error(self, action: str, error: str, **extra: Any) -> None:
-        self.reply({"type": "mutation_error", "action": action, "error": error, **extra})
+        frame: dict[str, Any] = {"type": "mutation_error", "action": action}
+        if "data" in extra:  # batchInsert's "No rows were inserted" (§3.7): ids, error, data
+            frame.update(self.ids())
+        self.reply({**frame, "error": error, **extra})
 
     def query_result(self, data: Any, original_sql: str | None = None, **extra: Any) -> None:
         frame: dict[str, Any] = {"type": "query_result", "data": data}

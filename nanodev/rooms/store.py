@@ -9,7 +9,6 @@ User SQL runs on a second, read-only connection whose authorizer denies every wr
 from __future__ import annotations
 
 import datetime as dt
-import json
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -17,6 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from nanodev.jsjson import stringify
 from nanodev.rooms.sqlsafety import is_identifier, quote_ident, read_only_authorizer
 
 # Reference §3.2: the DO's own migrations, applied in order and recorded in _migrations.
@@ -256,7 +256,7 @@ def json_value(value: Any) -> Any:
     """Values a client sends that SQLite cannot bind (objects, arrays) are stored as JSON text;
     an integer beyond SQLite's 64 bits is the double JavaScript would have parsed it as."""
     if isinstance(value, dict | list):
-        return json.dumps(value)
+        return stringify(value)
     if isinstance(value, int) and not -(1 << 63) <= value < 1 << 63:
         return float(value)
     return value

@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
-import json
 import re
 import time
 from collections.abc import AsyncIterator, Sequence
@@ -25,6 +24,7 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
+from nanodev.jsjson import stringify
 from nanodev.record import Recorder, WebhookAttempt, now
 from nanodev.rooms.room import Room, RoomRegistry
 from nanodev.rooms.rpc import Update
@@ -71,7 +71,7 @@ def signature(secret: str, body: bytes) -> str:
 
 def payload(table: str, action: str, row: dict[str, Any], ts_ms: int) -> bytes:
     event = {"event": f"{table}.{action}", "table": table, "action": action, "data": row}
-    return json.dumps({**event, "timestamp": ts_ms}, default=str).encode()
+    return stringify({**event, "timestamp": ts_ms}).encode()  # the queue's JSON.stringify
 
 
 def headers(secret: str | None, body: bytes) -> dict[str, str]:

@@ -9,20 +9,20 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import json
 from collections.abc import Awaitable
 
 from aiohttp import web
 
 from nanodev.authdb import now_ms
 from nanodev.core import Core
+from nanodev.jsjson import stringify
 from nanodev.origins import origin_allowed
-from nanodev.record import FLOW, AuthDecided, AuthStep, now
+from nanodev.record import FLOW, AuthDecided, AuthStep, Note, now
 from nanodev.rooms import serve_socket
 from nanodev.worker.auth import AuthResult, extract_credentials
 from nanodev.worker.chain import authenticate
 from nanodev.worker.paths import is_backend_path, may_be_own_route
-from nanodev.worker.roomids import RoomIdProblem, check_room_id
+from nanodev.worker.roomids import RoomIdOk, check_room_id
 
 
 def load_routes(core: Core) -> None:
@@ -44,7 +44,7 @@ def text_response(status: int, body: str, *, fix: str = "") -> web.Response:
 
 
 def json_response(status: int, body: object) -> web.Response:
-    return web.Response(status=status, text=json.dumps(body), content_type="application/json")
+    return web.Response(status=status, text=stringify(body), content_type="application/json")
 
 
 def health_body(core: Core) -> dict[str, object]:
@@ -82,6 +82,26 @@ def handle(request: web.Request, core: Core, path: str) -> Awaitable[web.StreamR
     return room_scoped(request, core, path, upgrade)
 
 
+async def identify(request: web.Request, core: Core, flow_id: int) -> None:
+    """For the inspector only: whose credentials a request refused for its room_id carried.
+    The Worker never looks at them (room_id comes first); the inspector groups a page's
+    retries by session and names its user. The lookups have no side effect."""
+    creds = extract_credentials(request.headers, request.query)
+    if not creds.secrets:
+        return
+    result = await authenticate(core.db, creds, core.secret)
+    if not result.allowed or result.user_id is None:
+        return
+    user = await core.db.get_user(result.user_id)
+    email = user.email if user else result.user_id
+    note = (
+        f"these credentials belong to {email} (via {result.source}); the Worker never checked "
+        "them: it refuses a bad room_id first"
+    )
+    extra = {"identified": True, "user_id": result.user_id, "email": email}
+    core.recorder.record(Note(flow_id, now(), "info", note, extra | {"source": result.source}))
+
+
 async def _answer(response: web.StreamResponse) -> web.StreamResponse:
     return response
 
@@ -90,10 +110,9 @@ async def room_scoped(
     request: web.Request, core: Core, path: str, upgrade: bool
 ) -> web.StreamResponse:
     flow = request[FLOW]
-    checked = check_room_id(request.query_string)
-    if isinstance(checked, RoomIdProblem):
-        flow.cause, flow.fix = checked.error, checked.hint
-        return json_response(400, checked.body())
+    checked = await _room_id(request, core, upgrade)
+    if not isinstance(checked, RoomIdOk):
+        return checked
     room_id = checked.room_id
     creds = extract_credentials(request.headers, request.query)
     flow.secrets = creds.secrets
@@ -126,6 +145,22 @@ async def room_scoped(
         return text_response(404, "Not found")
     room = core.rooms.get(room_id)
     return await room.run(lambda: room_route(request, room, user_id))
+
+
+async def _room_id(request: web.Request, core: Core, upgrade: bool) -> RoomIdOk | web.Response:
+    """The room_id, or its 400. The fix names the path the client used; on the worker port
+    that client is usually Vite's proxy, which stripped the page's /__ws prefix."""
+    flow = request[FLOW]
+    used = request.rel_url.path
+    if flow.listener == "worker" and upgrade and not used.startswith("/__ws/"):
+        used = "/__ws" + used
+    checked = check_room_id(request.query_string, used, upgrade=upgrade)
+    if isinstance(checked, RoomIdOk):
+        return checked
+    flow.cause, flow.fix = checked.error, checked.hint
+    if core.settings.record:
+        await identify(request, core, flow.flow)
+    return json_response(400, checked.body())
 
 
 def _check_upgrade_origin(request: web.Request, core: Core, result: AuthResult) -> AuthResult:

@@ -14,7 +14,7 @@ from urllib.parse import unquote_plus
 MAX_LEN = 50
 MIN_LEN = 3
 _ALLOWED = re.compile(r"^[A-Za-z0-9_-]+$")
-_EXAMPLE = "/__ws/websocket?room_id=my-room"
+_DEV_SOCKET = "/__ws/websocket"
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,36 +41,69 @@ def raw_param(query_string: str, name: str) -> tuple[bool, bool, str]:
     return False, False, ""
 
 
-def check_room_id(query_string: str) -> RoomIdOk | RoomIdProblem:
+def example(path: str) -> str:
+    """The path the client used, with a room: a production build's `/websocket` is told
+    `/websocket?room_id=my-room`, Vite's `/__ws/websocket` keeps its prefix."""
+    return f"{path or _DEV_SOCKET}?room_id=my-room"
+
+
+def check_room_id(
+    query_string: str, path: str = _DEV_SOCKET, *, upgrade: bool = True
+) -> RoomIdOk | RoomIdProblem:
+    """`path` is the one the client used (before the /__ws rewrite), so each fix names it."""
     present, has_eq, value = raw_param(query_string, "room_id")
     if not present:
-        return RoomIdProblem(
-            "ROOM_ID_MISSING",
-            "room_id query parameter is missing",
-            f"Connect to {_EXAMPLE}. The socket URL was built with no room at all: create the "
-            "socket only once the room is known (partysocket keeps reconnecting the URL it was "
-            "created with).",
-        )
+        return _missing(path, upgrade)
     if not value:
         shown = "?room_id" if not has_eq else "?room_id="
         return RoomIdProblem(
             "ROOM_ID_NO_VALUE" if not has_eq else "ROOM_ID_EMPTY",
             f"room_id is present but empty ({shown})",
             "The page built the socket URL before a room was chosen. Set room_id to the room's "
-            f"id ({_EXAMPLE}) and only open the socket when it is non-empty.",
+            f"id ({example(path)}) and only open the socket when it is non-empty."
+            if upgrade
+            else f"Send the room's id: {example(path)}.",
         )
     trimmed = value.strip()
-    return _shape_problem(trimmed) or RoomIdOk(trimmed)
+    return _shape_problem(trimmed, path) or RoomIdOk(trimmed)
 
 
-def _shape_problem(trimmed: str) -> RoomIdProblem | None:
+def _missing(path: str, upgrade: bool) -> RoomIdProblem:
+    if upgrade:
+        hint = (
+            f"Connect to {example(path)}. The socket URL was built with no room at all: create "
+            "the socket only once the room is known (partysocket keeps reconnecting the URL it "
+            "was created with)."
+        )
+    else:
+        hint = http_hint(path)
+    return RoomIdProblem("ROOM_ID_MISSING", "room_id query parameter is missing", hint)
+
+
+def http_hint(path: str) -> str:
+    """A plain HTTP request (no socket): the Worker forwards it to a room's Durable Object, so
+    it needs the room in its query like a handshake does."""
+    hint = (
+        f"This is a plain HTTP request, not a socket: the Worker sends {path} to a room's "
+        f"Durable Object, so add the room to its query ({example(path)})."
+    )
+    if path.rstrip("/").endswith("/api/schema"):
+        hint += (
+            " The app's refreshSchema() fetches /api/schema without room_id and always gets "
+            "this 400 (the real Worker answers the same); the schema reaches the page over the "
+            "socket instead (schema_update after getSchema), so this refusal is harmless."
+        )
+    return hint
+
+
+def _shape_problem(trimmed: str, path: str = _DEV_SOCKET) -> RoomIdProblem | None:
     """What is wrong with a present, non-empty value once trimmed (its length is measured
     after trimming: ` ab` is a 2-character id)."""
     if not trimmed:
         return RoomIdProblem(
             "ROOM_ID_BLANK",
             "room_id is only whitespace",
-            f"Send the room's id, e.g. {_EXAMPLE}; a blank value is not a room.",
+            f"Send the room's id, e.g. {example(path)}; a blank value is not a room.",
         )
     if len(trimmed) > MAX_LEN:
         return RoomIdProblem(

@@ -38,6 +38,7 @@ def documented() -> dict[str, dict[str, Any]]:
 
 
 SCHEMAS = documented()
+APP_MIGRATIONS = Path(__file__).parent.parent / "fixtures" / "app_migrations"
 CHROME_HAR = Path(__file__).parent.parent / "inspector" / "har" / "chrome-deployed.har"
 
 
@@ -59,7 +60,7 @@ class Run:
     args: tuple[str, ...]
     ok: bool
     state: str = "live"  # live: the running server's state dir; idle: one with no server;
-    # none: a command that reads no state directory
+    # fresh: a new, empty one; none: a command that reads no state directory
     code: int | None = None  # the exit code, when a run that is not an error exits non-zero
 
 
@@ -91,6 +92,30 @@ RUNS: dict[str, list[Run]] = {
     "rooms list": [Run(("rooms", "list"), True), Run(("rooms", "list"), True, "idle")],
     "doctor": [Run(("doctor",), True), Run(("doctor",), False, "idle")],
     "tail": [Run(("tail",), True), Run(("tail", "--filter", "status=abc"), False)],
+    "migrations list": [
+        Run(("migrations", "list", "--migrations", str(APP_MIGRATIONS)), True),
+        Run(("migrations", "list", "--migrations", "{missing}"), False),
+    ],
+    "migrations apply": [
+        Run(("migrations", "apply", "--migrations", str(APP_MIGRATIONS)), True, "fresh"),
+        Run(("migrations", "apply", "--migrations", "{missing}"), False, "fresh"),
+    ],
+    "migrations mark-applied": [
+        Run(
+            (
+                "migrations",
+                "mark-applied",
+                "0001_replica_placeholder.sql",
+                "--migrations",
+                str(APP_MIGRATIONS),
+            ),
+            True,
+        ),
+        Run(
+            ("migrations", "mark-applied", "9999_none.sql", "--migrations", str(APP_MIGRATIONS)),
+            False,
+        ),
+    ],
     "explain": [
         Run(("explain", "{empty_har}"), True, "none"),
         Run(("explain", str(CHROME_HAR)), True, "none", code=1),  # a handshake failed
@@ -189,7 +214,8 @@ async def test_every_command_keeps_its_schema(server: Proc, tmp_path: Path) -> N
             continue  # follows forever: test_tail_json_lines_keep_the_schema
         for run in runs:
             args = tuple(a.format(**fill) for a in run.args)
-            where = {"live": server.state_dir, "idle": idle}.get(run.state)
+            fresh = tmp_path / f"fresh-{command.replace(' ', '-')}-{len(args)}"
+            where = {"live": server.state_dir, "idle": idle, "fresh": fresh}.get(run.state)
             code, out, err = run_json(args, where)
             assert "Traceback" not in err, (args, err)
             lines = out.strip().splitlines()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -50,7 +51,7 @@ def test_a_command_added_with_add_command_is_listed_and_found() -> None:
     ctx = click.Context(group)
     assert group.list_commands(ctx)[-1] == "extra"
     assert group.get_command(ctx, "extra") is group.commands["extra"]
-    assert "extra     An eagerly added command." in group.get_help(ctx)
+    assert re.search(r"\n  extra +An eagerly added command\.", group.get_help(ctx))
 
 
 def test_shell_completion_finds_lazily_loaded_commands() -> None:

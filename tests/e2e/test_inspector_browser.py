@@ -109,7 +109,9 @@ async def test_inspector_roomless_pattern_and_rooms_tab(nano: Nano) -> None:
         page = await open_inspector(browser, nano)
         banner = page.locator("#patterns .pattern")
         await banner.wait_for()
-        assert "3 cookie-authenticated handshakes" in await banner.inner_text()
+        text = await banner.inner_text()
+        assert "3 cookie-carrying handshakes from dev@example.com's page" in text
+        assert "never checked" in text
         assert "before the room was known" in await banner.inner_text()
         await page.screenshot(path=str(out / "1-pattern.png"), full_page=True)
         await page.click("#tab-rooms")

@@ -5,9 +5,11 @@ from nanodev.inspector.explain import (
     Handshake,
     close_explanation,
     explain_flow,
+    frame_explanation,
     header_facts,
     query_params,
     roomless_repeats,
+    subscribe_query_explanation,
 )
 
 
@@ -112,8 +114,15 @@ def test_close_explanation() -> None:
     assert close_explanation(None, "client") == "closed by the client with no code (no close code)"
 
 
-def _hs(flow: int, query: str, cookie: bool = True, path: str = "/__ws/websocket") -> Handshake:
-    return Handshake(flow, float(flow), path, query, cookie, 400)
+def _hs(
+    flow: int,
+    query: str,
+    cookie: bool = True,
+    path: str = "/__ws/websocket",
+    session: str = "",
+    user: str = "",
+) -> Handshake:
+    return Handshake(flow, float(flow), path, query, cookie, 400, session, user)
 
 
 def test_roomless_cookie_handshakes_repeating_on_one_url_are_one_pattern() -> None:
@@ -122,9 +131,10 @@ def test_roomless_cookie_handshakes_repeating_on_one_url_are_one_pattern() -> No
     pattern = patterns[0]
     assert pattern.flows == (1, 3)
     assert pattern.url == "/__ws/websocket"
-    assert "2 cookie-authenticated handshakes to /__ws/websocket carried no room_id at all" in (
+    assert "2 cookie-carrying handshakes from one page to /__ws/websocket carried no room_id" in (
         pattern.explanation.cause
     )
+    assert "The cookie was never checked: room_id comes first" in pattern.explanation.cause
     assert "before the room was known" in pattern.explanation.cause
     assert "partysocket" in pattern.explanation.cause
 
@@ -134,3 +144,41 @@ def test_roomless_pattern_needs_repeats_a_cookie_and_no_room_id_at_all() -> None
     assert roomless_repeats([_hs(1, "", False), _hs(2, "", False)]) == []
     assert roomless_repeats([_hs(1, "room_id="), _hs(2, "room_id=")]) == []
     assert len(roomless_repeats([_hs(1, "x=1"), _hs(2, ""), _hs(3, "x=1")])) == 1
+
+
+def test_roomless_pattern_is_one_per_page_session_and_names_its_user() -> None:
+    ada = {"session": "better-auth.session_token=…a1b2", "user": "ada@example.com"}
+    bob = {"session": "better-auth.session_token=…c3d4", "user": "bob@example.com"}
+    patterns = roomless_repeats(
+        [_hs(1, "", **ada), _hs(2, "", **bob), _hs(3, "", **ada), _hs(4, "", **bob),
+         _hs(5, "", **ada)]
+    )  # fmt: skip
+    assert [(p.user, p.flows) for p in patterns] == [
+        ("ada@example.com", (1, 3, 5)), ("bob@example.com", (2, 4)),
+    ]  # fmt: skip
+    cause = patterns[0].explanation.cause
+    assert cause.startswith("3 cookie-carrying handshakes from ada@example.com's page (session ")
+    assert "…a1b2" in cause and "bob" not in cause
+    assert patterns[0].to_json()["user"] == "ada@example.com"
+    # A key-carrying page (no cookie) is a session of its own, named by its key's fingerprint.
+    keyed = roomless_repeats([_hs(7, "key=nk_…9f", False, session="nk_…9f"),
+                              _hs(8, "key=nk_…9f", False, session="nk_…9f")])  # fmt: skip
+    assert len(keyed) == 1 and "2 key-carrying handshakes" in keyed[0].explanation.cause
+    assert "The key was never checked" in keyed[0].explanation.cause
+
+
+def test_subscribe_query_error_is_explained_from_the_frame_the_sql_runner_sent() -> None:
+    runner = {"action": "subscribe_query", "sql": "SELECT * FROM customers", "table": "customers"}
+    note = frame_explanation(
+        '{"type":"error","error":"subscribe_query requires queryId, method, and tables"}', runner
+    )
+    assert note is not None
+    assert note.cause.startswith(
+        "the client sent subscribe_query without queryId, method, tables (it sent sql, table)"
+    )
+    assert "The real Worker answers the same" in note.cause
+    assert '"queryId":"q1","method":"executeSQL","tables":["customers"]' in note.fix
+    assert "query_subscribed" in note.fix
+    partial = subscribe_query_explanation({"queryId": "q", "method": "m", "tables": "t"})
+    assert "without tables (as a list)" in partial.cause
+    assert frame_explanation('{"type":"pong"}', runner) is None

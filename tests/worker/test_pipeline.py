@@ -14,6 +14,9 @@ from nanodev.worker.paths import may_be_own_route
 from nanodev.worker.pipeline import load_routes
 from tests.conftest import Nano
 
+UPGRADE = {"Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Version": "13",
+           "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="}  # fmt: skip
+
 
 async def handshake(
     nano: Nano, query: str, headers: dict[str, str] | None = None, path: str = "/__ws/websocket"
@@ -193,3 +196,37 @@ async def test_every_worker_route_is_reached_by_its_lazy_load(nano: Nano) -> Non
 async def test_first_worker_route_request_loads_the_routes(nano: Nano) -> None:
     resp = await nano.get("/__ws/api/user-tier")
     assert resp.status == 401 and nano.core.routes_loaded
+
+
+async def test_room_id_fixes_name_the_path_the_client_used(nano: Nano) -> None:
+    for path, told in (("/websocket", "/websocket?room_id="), ("/__ws/websocket", "/__ws/")):
+        async with nano.session.get(nano.base + path + "?room_id", headers=UPGRADE) as resp:
+            body = await resp.json()
+        assert resp.status == 400 and told in body["hint"], (path, body)
+        if path == "/websocket":
+            assert "/__ws/" not in body["hint"]
+
+
+async def test_api_schema_without_room_id_gets_an_http_hint(nano: Nano) -> None:
+    cookie = await nano.cookie()
+    async with nano.session.get(nano.base + "/api/schema", headers={"Cookie": cookie}) as resp:
+        body = await resp.json()
+    assert resp.status == 400 and body["code"] == "ROOM_ID_MISSING"
+    assert "plain HTTP request" in body["hint"] and "refreshSchema()" in body["hint"]
+    assert "partysocket" not in body["hint"]
+
+
+async def test_roomless_retries_are_grouped_per_page_session_with_the_user(nano: Nano) -> None:
+    ada, bob = await nano.cookie("ada@example.com"), await nano.cookie("bob@example.com")
+    for cookie in (ada, bob, ada, bob, ada):  # two pages, each retrying its room-less URL
+        with pytest.raises(aiohttp.WSServerHandshakeError):
+            await nano.session.ws_connect(nano.ws_url("/websocket"), headers={"Cookie": cookie})
+    async with nano.session.get(nano.base + "/__nanodev/api/flows") as resp:
+        patterns = (await resp.json())["patterns"]
+    assert sorted((p["user"], p["count"]) for p in patterns) == [
+        ("ada@example.com", 3),
+        ("bob@example.com", 2),
+    ]
+    ada_pattern = next(p for p in patterns if p["user"] == "ada@example.com")
+    assert ada_pattern["cause"].startswith("3 cookie-carrying handshakes from ada@example.com's")
+    assert "never checked" in ada_pattern["cause"] and ada_pattern["url"] == "/websocket"

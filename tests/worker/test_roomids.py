@@ -54,3 +54,32 @@ def test_raw_param_distinguishes_presence():
     assert raw_param("room_id=", "room_id") == (True, True, "")
     assert raw_param("other=1", "room_id") == (False, False, "")
     assert raw_param("room%5Fid=x", "room_id") == (True, True, "x")
+
+
+@pytest.mark.parametrize(
+    ("path", "told"),
+    [
+        ("/websocket", "/websocket?room_id=my-room"),  # the production build
+        ("/__ws/websocket", "/__ws/websocket?room_id=my-room"),  # Vite dev
+        ("/connect", "/connect?room_id=my-room"),
+    ],
+)
+def test_the_fix_names_the_path_the_client_used(path, told):
+    for query in ("", "room_id", "room_id=", "room_id=%20"):
+        result = check_room_id(query, path)
+        assert isinstance(result, RoomIdProblem)
+        assert told in result.hint, (query, result.hint)
+        if path == "/websocket":
+            assert "/__ws/" not in result.hint
+
+
+def test_plain_http_without_room_id_gets_an_http_hint():
+    result = check_room_id("", "/api/schema", upgrade=False)
+    assert isinstance(result, RoomIdProblem) and result.code == "ROOM_ID_MISSING"
+    assert "plain HTTP request, not a socket" in result.hint
+    assert "/api/schema?room_id=my-room" in result.hint
+    assert "refreshSchema()" in result.hint and "schema_update" in result.hint
+    assert "partysocket" not in result.hint and "socket URL" not in result.hint
+    other = check_room_id("", "/analytics", upgrade=False)
+    assert isinstance(other, RoomIdProblem)
+    assert "/analytics?room_id=my-room" in other.hint and "refreshSchema" not in other.hint

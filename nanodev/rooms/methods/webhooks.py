@@ -73,7 +73,7 @@ def create_webhook(call: Call) -> None:
             )
     except sqlite3.Error as exc:
         return call.mutation_error("createWebhook", f"Failed to create webhook: {exc}")
-    call.mutation_success("createWebhook", {**row, "created_at": created})
+    call.mutation_success("createWebhook", {**row, "created_at": created}, ids_last=True)
 
 
 def list_webhooks(call: Call) -> None:
