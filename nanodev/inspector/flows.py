@@ -21,6 +21,7 @@ from nanodev.inspector.explain import (
     roomless_repeats,
 )
 from nanodev.inspector.filters import FlowFilter
+from nanodev.inspector.timeline import page_session, socket_timeline
 from nanodev.record import (
     AuthDecided,
     Broadcast,
@@ -35,7 +36,7 @@ from nanodev.record import (
     Upgraded,
 )
 
-MAX_LIST = 500
+MAX_LIST = 10_000  # the whole default store: the page virtualizes the list
 MAX_EVENTS = 2000
 MAX_DETAIL_FRAMES = 500
 
@@ -61,22 +62,51 @@ def matching_flows(recorder: Recorder, filt: FlowFilter) -> list[FlowSummary]:
     return rows
 
 
+RowCache = dict[int, tuple[int, dict[str, Any]]]
+
+
 def list_flows(
-    recorder: Recorder, filt: FlowFilter, since: int = 0, limit: int = MAX_LIST
+    recorder: Recorder,
+    filt: FlowFilter,
+    since: int = 0,
+    limit: int = MAX_LIST,
+    cache: RowCache | None = None,
 ) -> dict[str, Any]:
-    """The list page's rows (newest first) changed after `since`, plus the patterns banner."""
-    rows = [f for f in matching_flows(recorder, filt) if f.last_seq > since][:limit]
+    """The list's rows (newest first) changed after `since`, the patterns banner, and what a
+    page that keeps rows needs to stay right: how many flows exist, how many match, which
+    changed rows stopped matching, and the oldest flow still stored."""
+    matching = matching_flows(recorder, filt)
+    rows = [f for f in matching if f.last_seq > since][:limit]
+    unmatched: list[int] = []
+    if since and not filt.empty:
+        kept = {f.id for f in matching}
+        unmatched = [
+            f.id for f in recorder.flows.values() if f.last_seq > since and f.id not in kept
+        ]
     return {
-        "flows": [row_json(flow) for flow in rows],
+        "flows": [row_json(flow, cache) for flow in rows],
+        "total": len(recorder.flows),
+        "matched": len(matching),
+        "unmatched": unmatched,
+        "oldest": next(iter(recorder.flows), 0),
         "last_seq": recorder.last_seq,
         "dropped": recorder.dropped,
         "patterns": [p.to_json() for p in roomless_repeats(handshakes(recorder))],
     }
 
 
-def row_json(flow: FlowSummary) -> dict[str, Any]:
+def row_json(flow: FlowSummary, cache: RowCache | None = None) -> dict[str, Any]:
+    """One list row; with a cache, rebuilt only when the flow changed since it was built."""
+    if cache is not None:
+        hit = cache.get(flow.id)
+        if hit is not None and hit[0] == flow.last_seq:
+            return hit[1]
     data = flow.to_json()
     data["explanation"] = explain_flow(facts_of(flow)).to_json()
+    if cache is not None:
+        cache[flow.id] = (flow.last_seq, data)
+        if len(cache) > 2 * MAX_LIST:
+            cache.clear()
     return data
 
 
@@ -177,6 +207,9 @@ def flow_detail(recorder: Recorder, flow_id: int) -> dict[str, Any] | None:
         (p.to_json() for p in roomless_repeats(handshakes(recorder)) if flow_id in p.flows),
         None,
     )
+    if summary.upgrade:
+        detail["timeline"] = socket_timeline(recorder.events, flow_id)
+        detail["page_session"] = page_session(recorder.events, recorder.flows, flow_id)
     return detail
 
 
