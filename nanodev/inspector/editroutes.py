@@ -19,6 +19,7 @@ from nanodev.core import CORE
 from nanodev.inspector.context import INSPECTOR, port_of
 from nanodev.inspector.editor import EditedRequest, EditError, apply_edit, edit_from_json, form_of
 from nanodev.inspector.flows import flow_detail
+from nanodev.inspector.people import name_people
 from nanodev.inspector.replay import rehandshake
 from nanodev.record import Frame, Recorder, fingerprint
 
@@ -95,9 +96,13 @@ async def api_edit_replay(request: web.Request) -> web.StreamResponse:
     port = port_of(request, original.listener)
     outcome = await rehandshake(inspector.vault, port, edited.request, edited.frames, edited.method)
     replay = flow_detail(core.recorder, outcome.flow) if outcome.flow else None
+    original_detail = flow_detail(core.recorder, flow_id)
+    for detail in (original_detail, replay):
+        if detail is not None:
+            await name_people(core.db, inspector.emails, [detail["flow"]], detail)
     return web.json_response(
         {
-            "original": flow_detail(core.recorder, flow_id),
+            "original": original_detail,
             "replay": replay,
             "status": outcome.status,
             "close_code": outcome.close_code,

@@ -38,3 +38,21 @@ def with_emails(text: str, emails: dict[str, str | None]) -> str:
         if email and uid in text:
             text = text.replace(uid, email)
     return text
+
+
+async def name_people(
+    db: AuthDB,
+    known: dict[str, str | None],
+    rows: list[dict[str, Any]],
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """Users by email in list rows, and in a detail's causes, fixes and auth trace."""
+    await emails_of(db, (r.get("user_id") for r in rows), known)
+    name_users(rows, known)
+    parts = [r["explanation"] for r in rows if "explanation" in r]
+    if detail is not None:
+        parts += [detail["explanation"], *(detail.get("auth") or {}).get("trace", ())]
+    for part in parts:
+        for name in ("cause", "fix", "detail"):
+            if isinstance(part.get(name), str):
+                part[name] = with_emails(part[name], known)

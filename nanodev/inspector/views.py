@@ -33,6 +33,9 @@ CSP = (
 )
 ASSETS = {
     "inspector.js": "application/javascript",
+    "inspector-detail.js": "application/javascript",
+    "inspector-editor.js": "application/javascript",
+    "inspector-rooms.js": "application/javascript",
     "inspector.css": "text/css",
     "favicon.svg": "image/svg+xml",
 }
@@ -182,20 +185,9 @@ async def api_flow(request: web.Request) -> web.StreamResponse:
 async def _name_people(
     request: web.Request, rows: list[dict[str, Any]], detail: dict[str, Any] | None = None
 ) -> None:
-    """Users by email in rows, causes, fixes and the auth trace."""
-    from nanodev.inspector.people import emails_of, name_users, with_emails  # noqa: PLC0415
+    from nanodev.inspector.people import name_people  # noqa: PLC0415
 
-    known = await emails_of(
-        request.app[CORE].db, (r.get("user_id") for r in rows), request.app[INSPECTOR].emails
-    )
-    name_users(rows, known)
-    parts = [r["explanation"] for r in rows if "explanation" in r]
-    if detail is not None:
-        parts += [detail["explanation"], *(detail.get("auth") or {}).get("trace", ())]
-    for part in parts:
-        for name in ("cause", "fix", "detail"):
-            if isinstance(part.get(name), str):
-                part[name] = with_emails(part[name], known)
+    await name_people(request.app[CORE].db, request.app[INSPECTOR].emails, rows, detail)
 
 
 async def api_events(request: web.Request) -> web.StreamResponse:
