@@ -8,6 +8,7 @@ serialised, never served and never exported; it exists so the server can dial it
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
@@ -26,8 +27,8 @@ KEPT_HEADERS = ("Cookie", "X-Nano-Key", "Origin", "Authorization", "Sec-WebSocke
 REPLAY_HEADER = "X-Nanodev-Replay"
 VAULT_SIZE = 256
 TIMEOUT_S = 5.0
-# How long a replayed socket waits for more answers before it closes itself.
-QUIET_S = 0.3
+# How long a replayed socket with frames to send waits for the room's answers before closing.
+ANSWER_S = 0.3
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,15 +161,12 @@ async def _plain(session: aiohttp.ClientSession, method: str, url: str, headers:
 
 
 async def _converse(ws: aiohttp.ClientWebSocketResponse, frames: tuple[str, ...]) -> int | None:
-    """Send the frames, read answers until the room is quiet, close; the close code seen."""
+    """Send the frames, give the room time to answer (the server records its answers), close.
+
+    A timed-out receive would mark the socket abnormally closed, so this waits instead."""
     for text in frames:
         await ws.send_str(text)
-    while True:
-        try:
-            msg = await ws.receive(timeout=QUIET_S)
-        except TimeoutError:
-            break
-        if msg.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.ERROR):
-            return ws.close_code
+    if frames:
+        await asyncio.sleep(ANSWER_S)
     await ws.close()
     return ws.close_code
