@@ -31,12 +31,20 @@
       el('p', null, `${a.outcome}${a.status ? ' (' + a.status + ')' : ''} · user ${a.user_id ? who(f) : '—'} · via ${show(a.source)} · room ${show(a.room)}`),
       table(['source', 'present', 'outcome', 'detail'], a.trace.map((s) => [s.source, s.present ? 'yes' : 'no', s.outcome, s.detail]))];
   }
+  const FRAMES_SHOWN = 100;  // a busy socket's 500 recorded frames cost a long redraw; ask for more
   function renderFrames(d) {
-    const rows = d.frames.map((fr) => [
-      el('td', 'dir-' + fr.direction, fr.direction === 'in' ? '→ in' : '← out'), time(fr.ts),
-      `${fr.size}${fr.truncated ? ' (truncated)' : ''}`, fr.opcode, el('td', null, el('pre', 'frame', fr.pretty || fr.text))]);
+    const body = el('tbody');
+    const draw = (frames) => body.replaceChildren(...frames.map((fr) => el('tr', null,
+      el('td', 'dir-' + fr.direction, fr.direction === 'in' ? '→ in' : '← out'), el('td', null, time(fr.ts)),
+      el('td', null, `${fr.size}${fr.truncated ? ' (truncated)' : ''}`), el('td', null, fr.opcode),
+      el('td', null, el('pre', 'frame', fr.pretty || fr.text)))));
+    draw(d.frames.slice(-FRAMES_SHOWN));
     const note = d.frames_total > d.frames.length ? ` (last ${d.frames.length} of ${d.frames_total})` : '';
-    return [el('h3', null, `Frames${note}`), table(['dir', 'time', 'bytes', 'op', 'data'], rows)];
+    const t = table(['dir', 'time', 'bytes', 'op', 'data'], []);
+    t.replaceChild(body, t.querySelector('tbody'));
+    const more = d.frames.length > FRAMES_SHOWN
+      ? button(`Show all ${d.frames.length} recorded frames`, (e) => { draw(d.frames); e.target.remove(); }) : null;
+    return [el('h3', null, `Frames${note}`), more, t];
   }
 
   // -- timeline: the socket's life on one axis -------------------------------------------------
@@ -44,12 +52,16 @@
     const span = Math.max(1, (t.end - t.start) * 1000);
     const axis = el('div', 'timeline');
     const counts = {};
+    const drawn = new Set();  // one mark per kind and 0.2 % of the axis: a busy socket stays light
     for (const m of t.marks) {
+      counts[m.kind] = (counts[m.kind] || 0) + 1;
+      const slot = `${m.kind}:${Math.round((m.t_ms / span) * 500)}`;
+      if (drawn.has(slot)) continue;
+      drawn.add(slot);
       const mark = el('span', 'mark mark-' + m.kind);
       mark.style.left = `${(m.t_ms / span) * 100}%`;
       mark.title = `+${m.t_ms} ms · ${m.label}`;
       axis.append(mark);
-      counts[m.kind] = (counts[m.kind] || 0) + 1;
     }
     const legend = el('div', 'legend', ...Object.entries(counts).map(([kind, n]) => el('span', 'key mark-' + kind, `${kind} ${n}`)));
     const note = t.total > t.marks.length ? ` (first and last ${t.marks.length} of ${t.total} marks)` : '';

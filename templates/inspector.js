@@ -8,9 +8,10 @@
   const $ = (id) => document.getElementById(id);
   const ROW_H = 22;  // every list row is one line of this height: the list is virtualized
   const OVERSCAN = 20;
+  const DETAIL_EVERY_MS = 1000;
   const state = {
     paused: false, pending: 0, dirty: true, full: true, detailDirty: false, roomsDirty: true,
-    selected: null, source: 'live', tab: 'flows', replays: {},
+    selected: null, detailAt: 0, source: 'live', tab: 'flows', replays: {},
     rows: new Map(), order: [], lastSeq: 0, total: 0, fetching: false,
   };
 
@@ -159,6 +160,7 @@
   }
   async function refreshDetail() {
     state.detailDirty = false;
+    state.detailAt = Date.now();
     if (state.selected === null) return;
     const suffix = state.source === 'import' ? '?source=import' : '';
     const d = await getJSON(`/api/flows/${state.selected}${suffix}`);
@@ -184,7 +186,8 @@
   function tick() {
     if (state.source === 'live' && state.paused) return;
     if (state.tab === 'flows' && state.dirty) refreshList();
-    if (state.tab === 'flows' && state.detailDirty) refreshDetail();
+    // A busy socket's detail is redrawn at most once a second, however many frames arrive.
+    if (state.tab === 'flows' && state.detailDirty && Date.now() - state.detailAt >= DETAIL_EVERY_MS) refreshDetail();
     if (state.tab === 'rooms' && state.roomsDirty) NI.refreshRooms();
   }
 

@@ -39,6 +39,7 @@ from nanodev.record import (
 MAX_LIST = 10_000  # the whole default store: the page virtualizes the list
 MAX_EVENTS = 2000
 MAX_DETAIL_FRAMES = 500
+MAX_PRETTY_FRAMES = 100
 
 
 def frame_texts(recorder: Recorder) -> dict[int, list[str]]:
@@ -189,7 +190,7 @@ def flow_detail(recorder: Recorder, flow_id: int) -> dict[str, Any] | None:
         "explanation": explain_flow(facts_of(summary, close)).to_json(),
         "events": len(events),
         "frames_total": len(frames),
-        "frames": [_frame_json(f) for f in frames[-MAX_DETAIL_FRAMES:]],
+        "frames": _frames_json(frames[-MAX_DETAIL_FRAMES:]),
     }
     for key, cls in (
         ("request", RequestReceived),
@@ -239,10 +240,16 @@ def _request_parts(request: RequestReceived, summary: FlowSummary) -> dict[str, 
     }
 
 
-def _frame_json(frame: Frame) -> dict[str, Any]:
-    data = frame.to_json()
-    data["pretty"] = pretty_json(frame.text) if not frame.truncated else None
-    return data
+def _frames_json(frames: list[Frame]) -> list[dict[str, Any]]:
+    """Frames as JSON; only the newest are also indented (the page shows those first)."""
+    out = []
+    pretty_from = len(frames) - MAX_PRETTY_FRAMES
+    for index, frame in enumerate(frames):
+        data = frame.to_json()
+        shown = index >= pretty_from and not frame.truncated
+        data["pretty"] = pretty_json(frame.text) if shown else None
+        out.append(data)
+    return out
 
 
 def pretty_json(text: str) -> str | None:
