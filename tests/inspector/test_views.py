@@ -319,3 +319,11 @@ async def test_list_counts_what_a_filter_hides_and_what_stopped_matching(nano: N
     await wait_for(lambda: not nano.core.recorder.flows[socket_row["id"]].open)
     changed = await flows(nano, f"?status=4xx&since={since}")
     assert socket_row["id"] in changed["unmatched"]  # the page drops it from its kept rows
+
+
+async def test_an_expired_keys_fix_names_its_real_owner(nano: Nano) -> None:
+    expired = await nano.key("owner@example.com", expired=True)
+    assert await refused(nano, nano.ws_url(room_id="owner-room", key=expired)) == 401
+    row = next(f for f in (await flows(nano))["flows"] if f["status"] == 401)
+    assert "--user owner@example.com --expires-in 30d" in row["explanation"]["fix"]
+    assert "you@example.com" not in row["explanation"]["fix"]
