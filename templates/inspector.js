@@ -1,12 +1,18 @@
 // nanodev inspector: renders the JSON API, follows the live feed. Every recorded value is
 // attacker-controlled text, so it only ever reaches the page through textContent.
+// This file holds the helpers, the list and the live feed; inspector-detail.js and
+// inspector-rooms.js add the detail pane and the Rooms tab to the same `NI` namespace.
 'use strict';
 (() => {
   const P = document.body.dataset.prefix || '/__nanodev';
   const $ = (id) => document.getElementById(id);
+  const ROW_H = 22;  // every list row is one line of this height: the list is virtualized
+  const OVERSCAN = 20;
+  const DETAIL_EVERY_MS = 1000;
   const state = {
-    paused: false, pending: 0, dirty: true, detailDirty: false, roomsDirty: true,
-    selected: null, source: 'live', tab: 'flows', replays: {},
+    paused: false, pending: 0, dirty: true, full: true, detailDirty: false, roomsDirty: true,
+    selected: null, detailAt: 0, source: 'live', tab: 'flows', replays: {},
+    rows: new Map(), order: [], lastSeq: 0, total: 0, fetching: false,
   };
 
   // -- DOM helpers: text nodes only ------------------------------------------------------------
@@ -27,7 +33,7 @@
   }
   function table(headers, rows) {
     const t = el('table');
-    t.append(el('thead', null, el('tr', null, ...headers.map((h) => el('th', null, h)))));
+    t.append(el('thead', null, el('tr', null, ...headers.map((h) => (h instanceof Node ? h : el('th', null, h))))));
     const body = el('tbody');
     for (const row of rows) body.append(el('tr', null, ...row.map((c) => (c instanceof Node && c.tagName === 'TD' ? c : el('td', null, c)))));
     t.append(body);
@@ -35,6 +41,8 @@
   }
   const time = (ts) => new Date(ts * 1000).toISOString().slice(11, 23);
   const show = (v) => (v === null || v === undefined || v === '' ? '—' : v);
+  const statusClass = (s) => (s ? 's' + String(s)[0] + 'xx' : 'snone');
+  const who = (row) => show(row.user || row.user_id);
 
   // -- API -------------------------------------------------------------------------------------
   function filterQuery() {
@@ -44,6 +52,9 @@
       if (value) q.set(name, value);
     }
     if ($('f-ws').checked) q.set('ws', '1');
+    return q;
+  }
+  function sourced(q) {
     if (state.source === 'import') q.set('source', 'import');
     return q;
   }
@@ -59,31 +70,80 @@
     return response.json();
   }
 
-  // -- the list --------------------------------------------------------------------------------
+  // -- the list: rows kept by id, merged from `since` answers, drawn only where visible --------
   async function refreshList() {
+    if (state.fetching) return;  // one request in flight; the next tick picks up the rest
+    state.fetching = true;
     state.dirty = false;
-    const data = await getJSON('/api/flows?' + filterQuery().toString());
-    renderPatterns(data.patterns || []);
+    const full = state.full;
+    state.full = false;
+    try {
+      const q = sourced(filterQuery());
+      if (!full) q.set('since', String(state.lastSeq));
+      const data = await getJSON('/api/flows?' + q.toString());
+      merge(data, full);
+      renderPatterns(data.patterns || []);
+      if (!data.imported && state.source === 'import') leaveImport();
+    } finally {
+      state.fetching = false;
+    }
+  }
+  function merge(data, full) {
+    if (full) state.rows.clear();
+    for (const f of data.flows) state.rows.set(f.id, f);
+    for (const id of data.unmatched || []) state.rows.delete(id);
+    if (data.oldest) for (const id of state.rows.keys()) if (id < data.oldest) state.rows.delete(id);
+    state.lastSeq = data.last_seq;
+    state.total = data.total;
+    if (full || data.flows.length || (data.unmatched || []).length) {
+      state.order = [...state.rows.values()].sort((a, b) => b.id - a.id);
+      drawList();
+    }
+  }
+  function drawList() {
+    const list = $('list');
+    const n = state.order.length;
+    $('rows-spacer').style.height = `${n * ROW_H}px`;
+    const first = Math.max(0, Math.floor(list.scrollTop / ROW_H) - OVERSCAN);
+    const last = Math.min(n, Math.ceil((list.scrollTop + list.clientHeight) / ROW_H) + OVERSCAN);
     const rows = $('rows');
-    rows.replaceChildren(...data.flows.map(renderRow));
-    $('empty').hidden = data.flows.length > 0;
-    if (!data.imported && state.source === 'import') leaveImport();
+    rows.style.transform = `translateY(${first * ROW_H}px)`;
+    rows.replaceChildren(...state.order.slice(first, last).map(renderRow));
+    drawEmpty(n);
+  }
+  function drawEmpty(n) {
+    const empty = $('empty');
+    empty.hidden = n > 0;
+    const active = [...filterQuery().entries()].map(([k, v]) => `${k}=${v}`);
+    $('counts').textContent = state.total ? `${n} of ${state.total} shown` : '';
+    if (n === 0 && active.length && state.total > 0) {
+      empty.textContent = `No requests match ${active.join(', ')}; ${state.total} hidden. Clear the filters to see them.`;
+    } else {
+      empty.textContent = 'Nothing recorded yet. Open a page or a socket through nanodev.';
+    }
   }
   function renderRow(f) {
-    const path = f.target && f.target.split('?')[0] !== f.path ? `${f.path} → ${f.target.split('?')[0]}` : f.path;
+    const target = f.target ? f.target.split('?')[0] : '';
+    const full = f.path + (f.query ? '?' + f.query : '');
+    const path = full;  // the query is what matters; the rewrite is in the hover text
+    const hover = target && target !== f.path ? `${full} → ${target}` : full;
     const status = f.status === 101 && !f.open && f.close_code !== null ? `101 ⇢ ${f.close_code}` : show(f.status);
-    const tr = el('tr', f.outcome,
-      el('td', null, time(f.ts)), el('td', null, f.upgrade ? 'WS' : f.method),
-      el('td', 'path', path + (f.query ? '?' + f.query : '')), el('td', 'room', show(f.room)),
-      el('td', 'user', show(f.user_id)), el('td', 'status', status),
-      el('td', null, f.duration_ms === null ? '—' : f.duration_ms.toFixed(1)),
-      el('td', 'outcome', f.outcome), el('td', 'why', f.explanation.cause));
-    tr.children[2].title = tr.children[2].textContent;  // the full path on hover
-    tr.children[8].title = tr.children[8].textContent;
-    tr.dataset.flow = String(f.id);
-    if (f.id === state.selected) tr.classList.add('selected');
-    tr.addEventListener('click', () => select(f.id));
-    return tr;
+    const cells = [
+      ['time', time(f.ts)], ['method', f.upgrade ? 'WS' : f.method], ['path', path],
+      ['room', show(f.room)], ['user', who(f)], ['status', status],
+      ['ms', f.duration_ms === null ? '—' : f.duration_ms.toFixed(1)], ['outcome', f.outcome],
+      ['why', f.explanation.cause],
+    ];
+    const row = el('div', `row ${f.outcome} ${statusClass(f.status)}`);
+    for (const [cls, text] of cells) {
+      const cell = el('span', cls, text);
+      cell.title = cls === 'path' ? hover : String(text);  // full text on hover: cells are cut
+      row.append(cell);
+    }
+    row.dataset.flow = String(f.id);
+    if (f.id === state.selected) row.classList.add('selected');
+    row.addEventListener('click', () => select(f.id));
+    return row;
   }
   function renderPatterns(patterns) {
     $('patterns').replaceChildren(...patterns.map((p) => el('div', 'pattern',
@@ -91,111 +151,24 @@
       el('strong', null, 'Fix: '), p.fix, ` (flows ${p.flows.map((id) => '#' + id).join(', ')})`)));
   }
 
-  // -- one flow --------------------------------------------------------------------------------
+  // -- one flow (the pane itself is drawn by inspector-detail.js) ------------------------------
   function select(id) {
+    if (state.selected !== id) $('detail-editor').replaceChildren();
     state.selected = id;
-    for (const tr of $('rows').children) tr.classList.toggle('selected', tr.dataset.flow === String(id));
-    refreshDetail();
+    for (const row of $('rows').children) row.classList.toggle('selected', row.dataset.flow === String(id));
+    return refreshDetail();
   }
   async function refreshDetail() {
     state.detailDirty = false;
+    state.detailAt = Date.now();
     if (state.selected === null) return;
     const suffix = state.source === 'import' ? '?source=import' : '';
     const d = await getJSON(`/api/flows/${state.selected}${suffix}`);
-    $('detail').replaceChildren(...(d.error ? [el('p', 'muted', d.error)] : renderDetail(d)));
-  }
-  function renderDetail(d) {
-    const f = d.flow;
-    const parts = [el('h2', null, `#${f.id} ${d.request_line || f.method + ' ' + f.path}`)];
-    const bad = (f.status !== null && f.status >= 400) || f.outcome === 'refused' || f.outcome === 'error';
-    parts.push(el('div', 'explain' + (bad ? ' bad-flow' : ''),
-      el('div', 'cause', el('strong', null, 'Cause: '), d.explanation.cause),
-      d.explanation.fix ? el('div', 'fix', el('strong', null, 'Fix: '), d.explanation.fix) : null));
-    if (d.pattern) parts.push(el('div', 'pattern', el('strong', null, 'Pattern: '), d.pattern.cause, el('br'), el('strong', null, 'Fix: '), d.pattern.fix));
-    if (d.rewrite) parts.push(el('p', null, 'Rewritten ', el('code', null, d.rewrite.original), ' → ', el('code', null, d.rewrite.target), ` (${d.rewrite.destination}: ${d.rewrite.reason})`));
-    if (d.query_params) parts.push(el('h3', null, 'Query parameters'), table(['name', 'value', ''], d.query_params.map((p) => [p.name, p.value, el('td', 'flag', p.flag)])));
-    if (d.headers_that_matter) parts.push(el('h3', null, 'Headers that matter'), table(['header', 'value', 'meaning'], d.headers_that_matter.map((h) => [h.name, h.value === null ? '(not sent)' : h.value, h.note])));
-    if (d.auth) parts.push(...renderAuth(d.auth));
-    if (d.response) parts.push(el('h3', null, 'Response'), el('p', null, `${d.response.status} ${d.response.content_type} · ${d.response.body_size} bytes · ${d.response.duration_ms} ms`), el('pre', 'body', d.response.body || '(empty)'));
-    if (d.upgrade) parts.push(el('h3', null, 'Upgraded'), el('p', null, `101 in room ${d.upgrade.room} as ${d.upgrade.user_id} via ${d.upgrade.source} · ${d.upgrade.duration_ms} ms`));
-    if (d.notes && d.notes.length) parts.push(el('h3', null, 'Notes'), ...d.notes.map((n) => el('p', n.level === 'warning' ? 'pattern' : null, n.message)));
-    if (d.frames_total) parts.push(...renderFrames(d));
-    if (d.close) parts.push(el('h3', null, 'Close'), el('p', 'close', `${show(d.close.code)} by ${d.close.by}: ${d.close.meaning}${d.close.reason ? ' — reason: ' + d.close.reason : ''}`));
-    parts.push(...renderActions(d));
-    return parts;
-  }
-  function renderAuth(a) {
-    return [el('h3', null, 'Auth decision'),
-      el('p', null, `${a.outcome}${a.status ? ' (' + a.status + ')' : ''} · user ${show(a.user_id)} · via ${show(a.source)} · room ${show(a.room)}`),
-      table(['source', 'present', 'outcome', 'detail'], a.trace.map((s) => [s.source, s.present ? 'yes' : 'no', s.outcome, s.detail]))];
-  }
-  function renderFrames(d) {
-    const rows = d.frames.map((fr) => [
-      el('td', 'dir-' + fr.direction, fr.direction === 'in' ? '→ in' : '← out'), time(fr.ts),
-      `${fr.size}${fr.truncated ? ' (truncated)' : ''}`, fr.opcode, el('td', null, el('pre', 'frame', fr.pretty || fr.text),
-        ...(fr.explanation ? [el('div', 'pattern frame-note', el('strong', null, 'Why: '), fr.explanation.cause, el('br'), el('strong', null, 'Fix: '), fr.explanation.fix)] : []))]);
-    const note = d.frames_total > d.frames.length ? ` (last ${d.frames.length} of ${d.frames_total})` : '';
-    return [el('h3', null, `Frames${note}`), table(['dir', 'time', 'bytes', 'op', 'data'], rows)];
-  }
-  function renderActions(d) {
-    const f = d.flow;
-    const out = [el('h3', null, 'Actions')];
-    const bar = el('div', 'actions');
-    const shown = el('pre', 'command');
-    shown.hidden = true;
-    const copy = (text) => { shown.textContent = text; shown.hidden = false; if (navigator.clipboard) navigator.clipboard.writeText(text).catch(() => {}); };
-    if (d.commands) {
-      bar.append(button('Copy as curl', () => copy(d.commands.curl)));
-      if (d.commands.websocat) bar.append(button('Copy as websocat', () => copy(d.commands.websocat)));
-    }
-    if (f.open && state.source === 'live') bar.append(button('Close socket', async () => { await post(`/api/flows/${f.id}/close`); state.detailDirty = true; }));
-    out.push(bar, shown);
-    if (f.upgrade && state.source === 'live') out.push(...renderReplay(f));
-    return out;
-  }
-  function renderReplay(f) {
-    const bar = el('div', 'actions', 'Re-handshake:');
-    const room = el('input'); room.placeholder = 'another room'; room.size = 10; room.id = 'replay-room';
-    const key = el('input'); key.placeholder = 'another key (nk_…)'; key.size = 16; key.id = 'replay-key';
-    const result = el('div', 'replay-result');
-    const run = (change, extra) => async () => {
-      result.replaceChildren(el('p', 'muted', 'handshaking…'));
-      const r = await post(`/api/flows/${f.id}/rehandshake`, { change, ...extra });
-      state.replays[f.id] = r;
-      result.replaceChildren(renderReplayResult(r));
-    };
-    bar.append(button('same', run('same')), button('no cookie', run('no_cookie')),
-      room, button('with room', () => run('room', { room: room.value })()),
-      key, button('with key', () => run('key', { key: key.value })()));
-    if (state.replays[f.id]) result.replaceChildren(renderReplayResult(state.replays[f.id]));
-    return [bar, result];
-  }
-  function renderReplayResult(r) {
-    if (r.error && !r.replay) return el('p', 'flag', r.error);
-    const side = (title, row) => el('div', null, el('strong', null, title),
-      row ? el('p', null, `#${row.id} ${row.path}${row.query ? '?' + row.query : ''}`) : null,
-      row ? el('p', null, `status ${show(row.status)} · ${row.outcome}`) : el('p', null, `status ${show(r.status)}`),
-      row ? el('p', 'cause', row.explanation.cause) : null);
-    return el('div', 'side', side('Original', r.original), side(`Re-handshake (${r.change})`, r.replay));
+    if (d.flow && d.flow.id !== state.selected) return;  // another row was clicked meanwhile
+    $('detail-main').replaceChildren(...(d.error ? [el('p', 'muted', d.error)] : NI.renderDetail(d)));
   }
 
-  // -- rooms -----------------------------------------------------------------------------------
-  async function refreshRooms() {
-    state.roomsDirty = false;
-    const data = await getJSON('/api/rooms');
-    const rooms = data.rooms.map((room) => el('div', 'room-card', el('h2', null, `Room ${room.id}`),
-      el('p', 'muted', `${room.state}` + (room.hibernated_at ? ` · slept ${time(room.hibernated_at)}` : '') + (room.woken_at ? ` · woke ${time(room.woken_at)}` : '')),
-      room.state === 'awake' ? button('Hibernate now', () => post(`/api/rooms/${encodeURIComponent(room.id)}/hibernate`).then(refreshRooms)) : null,
-      el('h3', null, `Sockets (${room.sockets.length})`),
-      table(['flow', 'user', 'via', 'subscriptions', 'in/out', 'state'], room.sockets.map((s) => [`#${s.flow}`, s.user_id, s.source, s.subscriptions.join(', ') || '—', `${s.frames_in}/${s.frames_out}`, s.state])),
-      el('h3', null, 'Tables'), table(['table', 'rows'], room.tables.map((t) => [t.name, t.rows])),
-      el('h3', null, 'Recent broadcasts'),
-      table(['time', 'what', 'table', 'action', 'bytes', 'received by', 'failed'], room.broadcasts.map((b) => [time(b.ts), b.what, show(b.table), show(b.action), b.size,
-        b.recipients.map((r) => `${r.user_id} (#${r.flow})`).join(', ') || 'nobody', b.failed.map((r) => `#${r.flow}`).join(', ') || '—']))));
-    $('rooms').replaceChildren(...(rooms.length ? rooms : [el('p', 'muted', 'No room is open.')]));
-  }
-
-  // -- live feed -------------------------------------------------------------------------------
+  // -- live feed: events only mark things dirty; a timer redraws at most a few times a second --
   function setStatus(text, cls) { const s = $('live-status'); s.textContent = text; s.className = 'status ' + cls; }
   function connect() {
     const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${P}/api/live`);
@@ -213,8 +186,9 @@
   function tick() {
     if (state.source === 'live' && state.paused) return;
     if (state.tab === 'flows' && state.dirty) refreshList();
-    if (state.tab === 'flows' && state.detailDirty) refreshDetail();
-    if (state.tab === 'rooms' && state.roomsDirty) refreshRooms();
+    // A busy socket's detail is redrawn at most once a second, however many frames arrive.
+    if (state.tab === 'flows' && state.detailDirty && Date.now() - state.detailAt >= DETAIL_EVERY_MS) refreshDetail();
+    if (state.tab === 'rooms' && state.roomsDirty) NI.refreshRooms();
   }
 
   // -- controls --------------------------------------------------------------------------------
@@ -230,7 +204,9 @@
     $('tab-flows').classList.toggle('active', tab === 'flows');
     $('tab-rooms').classList.toggle('active', tab === 'rooms');
     state.dirty = state.roomsDirty = true;
+    if (tab === 'flows') requestAnimationFrame(drawList);
   }
+  function reload() { state.full = true; state.dirty = true; }
   async function importFile(file) {
     const text = await file.text();
     const response = await fetch(P + '/api/import', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: text });
@@ -239,29 +215,54 @@
     state.source = 'import'; state.selected = null;
     $('import-text').textContent = `Viewing an imported session: ${r.imported} events, ${r.flows} flows.`;
     $('import-banner').hidden = false;
-    $('detail').replaceChildren(el('p', 'muted', 'Select a request or socket.'));
-    state.dirty = true;
+    $('detail-main').replaceChildren(el('p', 'muted', 'Select a request or socket.'));
+    reload();
   }
   async function leaveImport() {
     if (state.source === 'import') await post('/api/import/leave');
-    state.source = 'live'; state.selected = null; state.dirty = true;
+    state.source = 'live'; state.selected = null; reload();
     $('import-banner').hidden = true;
   }
+  function resizable() {
+    // Drag the bar between list and detail; the width is a CSS variable, so the narrow-window
+    // layout (detail stacked below) ignores it.
+    const split = $('split');
+    $('resizer').addEventListener('pointerdown', (down) => {
+      down.preventDefault();
+      const move = (e) => {
+        const right = split.getBoundingClientRect().right;
+        split.style.setProperty('--detail-width', `${Math.max(280, Math.min(right - e.clientX, right - 600))}px`);
+      };
+      const up = () => { window.removeEventListener('pointermove', move); window.removeEventListener('pointerup', up); drawList(); };
+      window.addEventListener('pointermove', move);
+      window.addEventListener('pointerup', up);
+    });
+  }
 
-  $('pause').addEventListener('click', togglePause);
-  $('clear').addEventListener('click', async () => { await post('/api/clear'); state.selected = null; $('detail').replaceChildren(); state.dirty = true; });
-  $('import').addEventListener('change', (e) => { if (e.target.files.length) importFile(e.target.files[0]); });
-  $('leave-import').addEventListener('click', leaveImport);
-  // Export HAR: the flows the filter shows, from the session being viewed (live or imported).
-  $('export-har').addEventListener('click', () => {
-    const q = filterQuery().toString();
-    $('export-har').href = P + '/api/export.har' + (q ? '?' + q : '');
-  });
-  $('tab-flows').addEventListener('click', () => switchTab('flows'));
-  $('tab-rooms').addEventListener('click', () => switchTab('rooms'));
-  $('filters').addEventListener('input', () => { refreshList(); });
-  $('filters').addEventListener('submit', (e) => e.preventDefault());
-  connect();
-  setInterval(tick, 300);
-  tick();
+  function start() {
+    $('pause').addEventListener('click', togglePause);
+    $('clear').addEventListener('click', async () => { await post('/api/clear'); state.selected = null; $('detail-main').replaceChildren(); $('detail-editor').replaceChildren(); reload(); });
+    $('import').addEventListener('change', (e) => { if (e.target.files.length) importFile(e.target.files[0]); });
+    $('leave-import').addEventListener('click', leaveImport);
+    // Export HAR: the flows the filter shows, from the session being viewed (live or imported).
+    $('export-har').addEventListener('click', () => {
+      const q = filterQuery().toString();
+      $('export-har').href = P + '/api/export.har' + (q ? '?' + q : '');
+    });
+    $('tab-flows').addEventListener('click', () => switchTab('flows'));
+    $('tab-rooms').addEventListener('click', () => switchTab('rooms'));
+    $('filters').addEventListener('input', () => { reload(); refreshList(); });
+    $('filters').addEventListener('submit', (e) => e.preventDefault());
+    $('list').addEventListener('scroll', () => requestAnimationFrame(drawList), { passive: true });
+    window.addEventListener('resize', () => requestAnimationFrame(drawList));
+    resizable();
+    connect();
+    setInterval(tick, 250);
+    tick();
+  }
+
+  const NI = window.NI = {
+    P, $, state, el, button, table, time, show, who, statusClass, getJSON, post, select, switchTab,
+  };
+  document.addEventListener('DOMContentLoaded', start);
 })();

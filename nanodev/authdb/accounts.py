@@ -116,6 +116,17 @@ async def session_by_token(db: AuthDB, token: str) -> SessionRecord | None:
     )
 
 
+async def sessions_with_emails(db: AuthDB, limit: int = 200) -> list[tuple[str, str, int]]:
+    """(token, the user's email, expiresAt) of the newest sessions: the inspector's picker."""
+    sql = (
+        'SELECT s.token, COALESCE(u.email, s.userId), s.expiresAt FROM session s LEFT JOIN "user" u'
+        " ON u.id = s.userId ORDER BY s.createdAt DESC LIMIT ?"
+    )
+    async with db.conn.execute(sql, (limit,)) as cur:
+        rows = await cur.fetchall()
+    return [(str(r[0]), str(r[1]), int(r[2])) for r in rows]
+
+
 async def delete_session(db: AuthDB, token: str) -> None:
     await db.conn.execute("DELETE FROM session WHERE token = ?", (token,))
     await db.conn.commit()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from urllib.parse import unquote_plus
+from urllib.parse import parse_qsl, unquote_plus
 
 from nanodev.gateway import has_param
 from nanodev.record import close_meaning
@@ -179,7 +179,12 @@ def _key_fact(header_key: str | None, query: str) -> HeaderFact:
     sources += [f"?{name}=" for name in KEY_PARAMS if has_param(query, name)]
     if not sources:
         return HeaderFact("API key", None, "absent: no X-Nano-Key, ?key= or ?api_key=")
-    return HeaderFact("API key", header_key, "present via " + ", ".join(sources))
+    # A key sent only in the query is shown by its (fingerprinted) query value, so the row
+    # never reads "not sent" beside "present".
+    shown = header_key or next(
+        (v for n, v in parse_qsl(query, keep_blank_values=True) if n in KEY_PARAMS), ""
+    )
+    return HeaderFact("API key", shown, "present via " + ", ".join(sources))
 
 
 # -- one flow ---------------------------------------------------------------------------------

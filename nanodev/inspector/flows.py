@@ -25,6 +25,7 @@ from nanodev.inspector.explain import (
 )
 from nanodev.inspector.filters import FlowFilter
 from nanodev.inspector.offline import capture_of, diagnose
+from nanodev.inspector.timeline import page_session, socket_timeline
 from nanodev.record import (
     AuthDecided,
     Broadcast,
@@ -40,9 +41,10 @@ from nanodev.record import (
     Upgraded,
 )
 
-MAX_LIST = 500
+MAX_LIST = 10_000  # the whole default store: the page virtualizes the list
 MAX_EVENTS = 2000
 MAX_DETAIL_FRAMES = 500
+MAX_PRETTY_FRAMES = 100
 
 
 def frame_texts(recorder: Recorder) -> dict[int, list[str]]:
@@ -66,23 +68,55 @@ def matching_flows(recorder: Recorder, filt: FlowFilter) -> list[FlowSummary]:
     return rows
 
 
+RowCache = dict[int, tuple[int, dict[str, Any]]]
+
+
 def list_flows(
-    recorder: Recorder, filt: FlowFilter, since: int = 0, limit: int = MAX_LIST
+    recorder: Recorder,
+    filt: FlowFilter,
+    since: int = 0,
+    limit: int = MAX_LIST,
+    cache: RowCache | None = None,
 ) -> dict[str, Any]:
-    """The list page's rows (newest first) changed after `since`, plus the patterns banner."""
-    rows = [f for f in matching_flows(recorder, filt) if f.last_seq > since][:limit]
+    """The list's rows (newest first) changed after `since`, the patterns banner, and what a
+    page that keeps rows needs to stay right: how many flows exist, how many match, which
+    changed rows stopped matching, and the oldest flow still stored."""
+    matching = matching_flows(recorder, filt)
+    rows = [f for f in matching if f.last_seq > since][:limit]
     read_back = relayed_explanations(recorder, rows)
+    unmatched: list[int] = []
+    if since and not filt.empty:
+        kept = {f.id for f in matching}
+        unmatched = [
+            f.id for f in recorder.flows.values() if f.last_seq > since and f.id not in kept
+        ]
     return {
-        "flows": [row_json(flow, read_back.get(flow.id)) for flow in rows],
+        "flows": [row_json(flow, cache, read_back.get(flow.id)) for flow in rows],
+        "total": len(recorder.flows),
+        "matched": len(matching),
+        "unmatched": unmatched,
+        "oldest": next(iter(recorder.flows), 0),
         "last_seq": recorder.last_seq,
         "dropped": recorder.dropped,
         "patterns": [p.to_json() for p in roomless_repeats(handshakes(recorder))],
     }
 
 
-def row_json(flow: FlowSummary, read_back: Explanation | None = None) -> dict[str, Any]:
+def row_json(
+    flow: FlowSummary, cache: RowCache | None = None, read_back: Explanation | None = None
+) -> dict[str, Any]:
+    """One list row; with a cache, rebuilt only when the flow changed since it was built. A
+    refusal no hop judged (relayed, imported) carries the cause read back from its answer."""
+    if cache is not None:
+        hit = cache.get(flow.id)
+        if hit is not None and hit[0] == flow.last_seq:
+            return hit[1]
     data = flow.to_json()
     data["explanation"] = (read_back or explain_flow(facts_of(flow))).to_json()
+    if cache is not None:
+        cache[flow.id] = (flow.last_seq, data)
+        if len(cache) > 2 * MAX_LIST:
+            cache.clear()
     return data
 
 
@@ -151,14 +185,14 @@ def handshakes(recorder: Recorder) -> list[Handshake]:
                     event.query,
                     "cookie" in event.headers,
                     flow.status if flow else None,
-                    page_session(event),
+                    credential_session(event),
                     users.get(event.flow, ""),
                 )
             )
     return out
 
 
-def page_session(event: RequestReceived) -> str:
+def credential_session(event: RequestReceived) -> str:
     """The credential that ties retries to one page: the cookie's fingerprint, else the key's."""
     cookie = event.headers.get("cookie", "")
     if cookie:
@@ -198,6 +232,17 @@ def list_events(
     return {"events": out, "next": cursor, "last_seq": recorder.last_seq}
 
 
+# The first event of each kind a flow's detail shows, by the key the page reads it under.
+DETAIL_PARTS: tuple[tuple[str, type[Event]], ...] = (
+    ("request", RequestReceived),
+    ("rewrite", Rewritten),
+    ("auth", AuthDecided),
+    ("response", Responded),
+    ("upgrade", Upgraded),
+    ("close", Closed),
+)
+
+
 def flow_detail(recorder: Recorder, flow_id: int) -> dict[str, Any] | None:
     summary = recorder.flows.get(flow_id)
     if summary is None:
@@ -219,14 +264,7 @@ def flow_detail(recorder: Recorder, flow_id: int) -> dict[str, Any] | None:
         "frames": _frames_json(frames[-MAX_DETAIL_FRAMES:]),
         "notes": [e.to_json() for e in events if isinstance(e, Note)],
     }
-    for key, cls in (
-        ("request", RequestReceived),
-        ("rewrite", Rewritten),
-        ("auth", AuthDecided),
-        ("response", Responded),
-        ("upgrade", Upgraded),
-        ("close", Closed),
-    ):
+    for key, cls in DETAIL_PARTS:
         found = by_kind.get(cls)
         detail[key] = found.to_json() if found is not None else None
     if isinstance(request, RequestReceived):
@@ -235,6 +273,9 @@ def flow_detail(recorder: Recorder, flow_id: int) -> dict[str, Any] | None:
         (p.to_json() for p in roomless_repeats(handshakes(recorder)) if flow_id in p.flows),
         None,
     )
+    if summary.upgrade:
+        detail["timeline"] = socket_timeline(recorder.events, flow_id)
+        detail["page_session"] = page_session(recorder.events, recorder.flows, flow_id)
     return detail
 
 
@@ -264,19 +305,17 @@ def _request_parts(request: RequestReceived, summary: FlowSummary) -> dict[str, 
     }
 
 
-def _frame_json(frame: Frame) -> dict[str, Any]:
-    data = frame.to_json()
-    data["pretty"] = pretty_json(frame.text) if not frame.truncated else None
-    return data
-
-
 def _frames_json(frames: list[Frame]) -> list[dict[str, Any]]:
-    """Each frame, and for a reply whose cause is the frame the client sent before it, the
-    explanation (explain.frame_explanation)."""
+    """Frames as JSON; only the newest are also indented (the page shows those first). A reply
+    whose cause is the frame the client sent before it carries the explanation
+    (explain.frame_explanation)."""
     out = []
     sent: dict[str, Any] | None = None
-    for frame in frames:
-        data = _frame_json(frame)
+    pretty_from = len(frames) - MAX_PRETTY_FRAMES
+    for index, frame in enumerate(frames):
+        data = frame.to_json()
+        shown = index >= pretty_from and not frame.truncated
+        data["pretty"] = pretty_json(frame.text) if shown else None
         if frame.direction == "in":
             sent = _object(frame.text)
         elif (note := frame_explanation(frame.text, sent)) is not None:

@@ -8,10 +8,11 @@ serialised, never served and never exported; it exists so the server can dial it
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
-from typing import Literal, TypeVar
+from typing import Any, Literal, TypeVar
 from urllib.parse import quote
 
 import aiohttp
@@ -26,6 +27,8 @@ KEPT_HEADERS = ("Cookie", "X-Nano-Key", "Origin", "Authorization", "Sec-WebSocke
 REPLAY_HEADER = "X-Nanodev-Replay"
 VAULT_SIZE = 256
 TIMEOUT_S = 5.0
+# How long a replayed socket with frames to send waits for the room's answers before closing.
+ANSWER_S = 0.3
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,24 +118,55 @@ class ReplayOutcome:
     status: int | None
     flow: int | None
     error: str = ""
+    close_code: int | None = None
 
 
-async def rehandshake(vault: ReplayVault, port: int, request: Replayable) -> ReplayOutcome:
-    """Perform the handshake for real over loopback; close it at once if it was accepted."""
+async def rehandshake(
+    vault: ReplayVault,
+    port: int,
+    request: Replayable,
+    frames: tuple[str, ...] = (),
+    method: str = "GET",
+) -> ReplayOutcome:
+    """Perform the handshake for real over loopback. When it is accepted, send `frames`, give
+    the room a moment to answer (the answers are recorded on the new flow), then close."""
     token = secrets.token_hex(8)
     url = f"http://127.0.0.1:{port}{request.path}" + (f"?{request.query}" if request.query else "")
     headers = {**request.headers, REPLAY_HEADER: token}
     timeout = aiohttp.ClientTimeout(total=TIMEOUT_S)
     status: int | None = None
+    close_code: int | None = None
     error = ""
     async with aiohttp.ClientSession(timeout=timeout) as session:
         try:
-            ws = await session.ws_connect(url, headers=headers, autoping=False)
+            if method != "GET":  # not a handshake any client would send: ask it as plain HTTP
+                status = await _plain(session, method, url, headers)
+            else:
+                ws = await session.ws_connect(url, headers=headers, autoping=False)
+                status = 101
+                close_code = await _converse(ws, frames)
         except aiohttp.WSServerHandshakeError as exc:
             status = exc.status
         except (aiohttp.ClientError, TimeoutError) as exc:
             error = f"{type(exc).__name__}: {exc}"
-        else:
-            status = 101
-            await ws.close()
-    return ReplayOutcome(status, vault.replays.get(token), error)
+    return ReplayOutcome(status, vault.replays.get(token), error, close_code)
+
+
+async def _plain(session: aiohttp.ClientSession, method: str, url: str, headers: Any) -> int:
+    upgrade = {"Connection": "Upgrade", "Upgrade": "websocket", "Sec-WebSocket-Version": "13"}
+    upgrade["Sec-WebSocket-Key"] = "dGhlIHNhbXBsZSBub25jZQ=="
+    async with session.request(method, url, headers={**headers, **upgrade}) as response:
+        await response.read()
+        return response.status
+
+
+async def _converse(ws: aiohttp.ClientWebSocketResponse, frames: tuple[str, ...]) -> int | None:
+    """Send the frames, give the room time to answer (the server records its answers), close.
+
+    A timed-out receive would mark the socket abnormally closed, so this waits instead."""
+    for text in frames:
+        await ws.send_str(text)
+    if frames:
+        await asyncio.sleep(ANSWER_S)
+    await ws.close()
+    return ws.close_code

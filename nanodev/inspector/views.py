@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import WSCloseCode, web
 
 from nanodev.core import CORE
-from nanodev.gateway import LISTENERS, cross_site_refusal, refuse
+from nanodev.gateway import cross_site_refusal, refuse
+from nanodev.inspector.context import INSPECTOR, Inspector, port_of
 from nanodev.inspector.live import LiveHub
-from nanodev.inspector.replay import CHANGES, ReplayVault, Variant, apply_variant, rehandshake
+from nanodev.inspector.replay import CHANGES, Variant, apply_variant, rehandshake
 from nanodev.record import Recorder
 from nanodev.templating import render, templates_dir
 
@@ -33,20 +33,13 @@ CSP = (
 )
 ASSETS = {
     "inspector.js": "application/javascript",
+    "inspector-detail.js": "application/javascript",
+    "inspector-editor.js": "application/javascript",
+    "inspector-rooms.js": "application/javascript",
     "inspector.css": "text/css",
     "favicon.svg": "image/svg+xml",
 }
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-
-
-@dataclass(slots=True)
-class Inspector:
-    vault: ReplayVault = field(default_factory=ReplayVault)
-    hub: LiveHub | None = None
-    imported: Recorder | None = None
-
-
-INSPECTOR: web.AppKey[Inspector] = web.AppKey("nanodev_inspector", Inspector)
 
 
 def add_routes(app: web.Application) -> None:
@@ -72,6 +65,9 @@ def add_routes(app: web.Application) -> None:
     router.add_post(PREFIX + "/api/flows/{id}/close", _action(api_close))
     router.add_post(PREFIX + "/api/flows/{id}/rehandshake", _action(api_rehandshake))
     router.add_post(PREFIX + "/api/rooms/{id}/hibernate", _action(api_hibernate))
+    router.add_get(PREFIX + "/api/flows/{id}/form", _secured(api_form))
+    router.add_post(PREFIX + "/api/flows/{id}/replay", _action(api_edit_replay))
+    router.add_get(PREFIX + "/api/rooms/{id}/tables/{table}", _secured(api_table))
 
 
 async def _live_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -166,11 +162,14 @@ async def api_flows(request: web.Request) -> web.StreamResponse:
     from nanodev.inspector.filters import FlowFilter  # noqa: PLC0415
     from nanodev.inspector.flows import list_flows  # noqa: PLC0415 - see the note at the imports
 
-    recorder = _viewed(request)
+    recorder, inspector = _viewed(request), request.app[INSPECTOR]
+    live = recorder is request.app[CORE].recorder
     filt = FlowFilter.from_query(request.query)
-    data = list_flows(recorder, filt, _int(request.query.get("since")))
-    data["source"] = "import" if recorder is not request.app[CORE].recorder else "live"
-    data["imported"] = request.app[INSPECTOR].imported is not None
+    since = _int(request.query.get("since"))
+    data = list_flows(recorder, filt, since, cache=inspector.rows if live else None)
+    data["source"] = "live" if live else "import"
+    data["imported"] = inspector.imported is not None
+    await _name_people(request, data["flows"])
     return _json(data)
 
 
@@ -180,7 +179,16 @@ async def api_flow(request: web.Request) -> web.StreamResponse:
     detail = flow_detail(_viewed(request), _int(request.match_info["id"]))
     if detail is None:
         return _json({"error": "no such flow (cleared, or dropped from the bounded store)"}, 404)
+    await _name_people(request, [detail["flow"]], detail)
     return _json(detail)
+
+
+async def _name_people(
+    request: web.Request, rows: list[dict[str, Any]], detail: dict[str, Any] | None = None
+) -> None:
+    from nanodev.inspector.people import name_people  # noqa: PLC0415
+
+    await name_people(request.app[CORE].db, request.app[INSPECTOR].emails, rows, detail)
 
 
 async def api_events(request: web.Request) -> web.StreamResponse:
@@ -202,10 +210,36 @@ async def api_events(request: web.Request) -> web.StreamResponse:
 
 
 async def api_rooms(request: web.Request) -> web.StreamResponse:
+    from nanodev.inspector.people import emails_of, name_users  # noqa: PLC0415
     from nanodev.inspector.roomview import rooms_view  # noqa: PLC0415
 
     core = request.app[CORE]
-    return _json(await rooms_view(core.rooms, core.recorder))
+    data = await rooms_view(core.rooms, core.recorder)
+    people = [s for r in data["rooms"] for s in r["sockets"]]
+    people += [p for r in data["rooms"] for b in r["broadcasts"] for p in b["recipients"]]
+    name_users(
+        people,
+        await emails_of(core.db, (p["user_id"] for p in people), request.app[INSPECTOR].emails),
+    )
+    return _json(data)
+
+
+async def api_form(request: web.Request) -> web.StreamResponse:
+    from nanodev.inspector import editroutes  # noqa: PLC0415
+
+    return await editroutes.api_form(request)
+
+
+async def api_edit_replay(request: web.Request) -> web.StreamResponse:
+    from nanodev.inspector import editroutes  # noqa: PLC0415
+
+    return await editroutes.api_edit_replay(request)
+
+
+async def api_table(request: web.Request) -> web.StreamResponse:
+    from nanodev.inspector import tables  # noqa: PLC0415
+
+    return await tables.api_table(request)
 
 
 async def api_export(request: web.Request) -> web.StreamResponse:
@@ -274,6 +308,7 @@ async def api_clear(request: web.Request) -> web.StreamResponse:
     core = request.app[CORE]
     core.recorder.clear()
     request.app[INSPECTOR].vault.clear()
+    request.app[INSPECTOR].rows.clear()
     return _json({"cleared": True, "last_seq": core.recorder.last_seq})
 
 
@@ -311,7 +346,7 @@ async def api_rehandshake(request: web.Request) -> web.StreamResponse:
         return _json({"error": "only recent WebSocket handshakes can be re-handshaken"}, 404)
     changed = apply_variant(original, variant)
     outcome = await rehandshake(
-        request.app[INSPECTOR].vault, _port_of(request, original.listener), changed
+        request.app[INSPECTOR].vault, port_of(request, original.listener), changed
     )
     replay_row = core.recorder.flows.get(outcome.flow) if outcome.flow else None
     return _json(
@@ -339,12 +374,3 @@ async def _variant(request: web.Request) -> Variant:
     if change == "room" and not room:
         raise web.HTTPBadRequest(text="change=room needs a room")
     return Variant(change, key, room)
-
-
-def _port_of(request: web.Request, listener: str) -> int:
-    """The port of the listener the original came in on; this request's port as a fallback."""
-    for port, name in request.app[LISTENERS].items():
-        if name == listener:
-            return port
-    sockname = request.transport.get_extra_info("sockname") if request.transport else None
-    return int(sockname[1]) if isinstance(sockname, tuple) else 0

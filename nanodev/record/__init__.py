@@ -32,7 +32,13 @@ if TYPE_CHECKING:
     )
     from nanodev.record.flow import FLOW, FlowContext
     from nanodev.record.recorder import FlowSummary, Recorder, broadcast_frame
-    from nanodev.record.redaction import fingerprint, redact_headers, redact_query, redact_text
+    from nanodev.record.redaction import (
+        fingerprint,
+        redact_header,
+        redact_headers,
+        redact_query,
+        redact_text,
+    )
 
 __all__ = [
     "EVENT_TYPES",
@@ -60,6 +66,7 @@ __all__ = [
     "close_meaning",
     "fingerprint",
     "now",
+    "redact_header",
     "redact_headers",
     "redact_query",
     "redact_text",
@@ -92,6 +99,7 @@ __getattr__ = exports(
         "close_meaning": "events",
         "fingerprint": "redaction",
         "now": "events",
+        "redact_header": "redaction",
         "redact_headers": "redaction",
         "redact_query": "redaction",
         "redact_text": "redaction",

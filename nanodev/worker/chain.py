@@ -51,23 +51,30 @@ async def _by_key(db: AuthDB, key: str, source: str, steps: list[AuthStep]) -> A
     for later in ("session cookie", "session_token query"):
         steps.append(AuthStep(later, False, "skipped", "not consulted: a key was presented"))
     if judged.verdict == "invalid" or row is None:
+        owner = await _owner_email(db, row.user_id if row else None)
         return refused(
             401,
             MSG_INVALID_KEY,
             f"key {fingerprint(key)} from {source}: {judged.detail}",
-            "Use a key that exists: nanodev keys list, or nanodev keys create "
-            "--user you@example.com",
+            f"Use a key that exists: nanodev keys list, or nanodev keys create --user {owner}",
             steps,
         )
     if judged.verdict == "expired":
+        owner = await _owner_email(db, row.user_id)
         return refused(
             401,
             MSG_EXPIRED_KEY,
             f"key {fingerprint(key)}: {judged.detail}",
-            "Create a fresh key: nanodev keys create --user you@example.com --expires-in 30d",
+            f"Create a fresh key: nanodev keys create --user {owner} --expires-in 30d",
             steps,
         )
     return allowed(row.user_id, f"api_key ({source})", steps, f"key {fingerprint(key)} valid", key)
+
+
+async def _owner_email(db: AuthDB, user_id: str | None) -> str:
+    """The refused key's real owner, so the fix can be pasted as is (a refusal path only)."""
+    user = await db.get_user(user_id) if user_id else None
+    return user.email if user else "you@example.com"
 
 
 async def _by_cookie(

@@ -67,9 +67,9 @@ async def test_inspector_shows_failing_handshakes_live(nano: Nano) -> None:
         assert await app_page.evaluate(OPEN_SOCKET, f"{ws_base}?room_id=my-room&key={good}") == (
             "open"
         )
-        rows = inspector.locator("#rows tr").filter(has_text="/__ws/websocket")
-        await expect(rows.and_(inspector.locator("tr.allowed"))).to_have_count(1)
-        await expect(rows.and_(inspector.locator("tr.refused"))).to_have_count(2)
+        rows = inspector.locator("#rows .row").filter(has_text="/__ws/websocket")
+        await expect(rows.and_(inspector.locator(".row.allowed"))).to_have_count(1)
+        await expect(rows.and_(inspector.locator(".row.refused"))).to_have_count(2)
         await inspector.screenshot(path=str(out / "1-live-rows.png"), full_page=True)
         texts = await rows.all_inner_texts()
         assert "room_id is present but empty" in texts[2]
@@ -91,7 +91,7 @@ async def test_inspector_shows_failing_handshakes_live(nano: Nano) -> None:
         await inspector.screenshot(path=str(out / "3-refused-detail.png"), full_page=True)
 
         await inspector.fill("#f-status", "4xx")
-        await expect(inspector.locator("#rows tr.allowed")).to_have_count(0)
+        await expect(inspector.locator("#rows .row.allowed")).to_have_count(0)
         assert await rows.count() == 2
         await inspector.screenshot(path=str(out / "4-filtered.png"), full_page=True)
 
@@ -114,6 +114,11 @@ async def test_inspector_roomless_pattern_and_rooms_tab(nano: Nano) -> None:
         assert "never checked" in text
         assert "before the room was known" in await banner.inner_text()
         await page.screenshot(path=str(out / "1-pattern.png"), full_page=True)
+        # The page session of a room-less attempt shows the loop: three attempts, none open.
+        await page.locator("#rows .row.refused").first.click()
+        loop = page.locator("#detail .pattern.loop")
+        await expect(loop).to_contain_text("Reconnect loop: 3 attempts")
+        await expect(page.locator("#detail .timeline .mark-refused")).to_have_count(1)
         await page.click("#tab-rooms")
         await page.locator(".room-card").get_by_text("Room pattern-room").wait_for()
         rooms_text = await page.locator("#rooms").inner_text()
@@ -161,9 +166,9 @@ async def test_hostile_text_is_rendered_inertly(nano: Nano, csp: str) -> None:
         page.on("dialog", lambda d: dialogs.append(d.message))
         await page.goto(f"{nano.base}/__nanodev/")
         await expect(page.locator("#live-status")).to_have_text("live")
-        await at_least(page.locator("#rows tr"), 6)
-        for index in range(await page.locator("#rows tr").count()):
-            await page.locator("#rows tr").nth(index).click()
+        await at_least(page.locator("#rows .row"), 6)
+        for index in range(await page.locator("#rows .row").count()):
+            await page.locator("#rows .row").nth(index).click()
             await page.wait_for_timeout(60)
         await page.locator("#detail").get_by_text(XSS[0]).first.wait_for()
         await page.click("#tab-rooms")

@@ -39,6 +39,8 @@ def test_header_facts_name_presence_and_meaning() -> None:
     assert facts["Origin"].value is None and "not a browser" in facts["Origin"].note
     assert facts["Cookie"].value is None
     assert facts["API key"].note == "present via ?key="
+    # never "(not sent)" beside "present": the query's fingerprint is the value
+    assert facts["API key"].value == "nk_live_…abcd"
     cookie = header_facts({"cookie": "better-auth.session_token=ab…cd"}, "", False)
     assert "carries better-auth.session_token" in cookie[4].note
     assert "not a WebSocket handshake" in cookie[0].note

@@ -301,3 +301,29 @@ async def test_inspector_pages_carry_a_strict_csp(nano: Nano) -> None:
     redirect = await nano.get("/__nanodev", allow_redirects=False)
     assert redirect.status == 302 and redirect.headers["Location"] == "/__nanodev/"
     await asyncio.sleep(0)
+
+
+async def test_list_counts_what_a_filter_hides_and_what_stopped_matching(nano: Nano) -> None:
+    await nano.get("/health")
+    ws = await nano.connect("count-room")
+    everything = await flows(nano)
+    assert everything["total"] == everything["matched"] == len(everything["flows"]) == 2
+    assert everything["oldest"] == min(f["id"] for f in everything["flows"])
+    socket_row = next(f for f in everything["flows"] if f["upgrade"])
+    assert socket_row["user"] == "dev@example.com"  # by email beside the id
+    none = await flows(nano, "?path=/nothing")
+    assert none["flows"] == [] and none["matched"] == 0 and none["total"] == 2
+    open_only = await flows(nano, "?status=101")
+    since = open_only["last_seq"]
+    await ws.close()
+    await wait_for(lambda: not nano.core.recorder.flows[socket_row["id"]].open)
+    changed = await flows(nano, f"?status=4xx&since={since}")
+    assert socket_row["id"] in changed["unmatched"]  # the page drops it from its kept rows
+
+
+async def test_an_expired_keys_fix_names_its_real_owner(nano: Nano) -> None:
+    expired = await nano.key("owner@example.com", expired=True)
+    assert await refused(nano, nano.ws_url(room_id="owner-room", key=expired)) == 401
+    row = next(f for f in (await flows(nano))["flows"] if f["status"] == 401)
+    assert "--user owner@example.com --expires-in 30d" in row["explanation"]["fix"]
+    assert "you@example.com" not in row["explanation"]["fix"]
