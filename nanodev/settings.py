@@ -100,6 +100,9 @@ class Settings(BaseModel):
         SocketPolicy.KEEP, description="On a backend reload keep sockets, or close them with 1012."
     )
     log_requests: bool = Field(True, description="Print one line per request and handshake.")
+    page_probe: bool = Field(
+        True, description="Inject the page probe: what the page saw of each socket, and its line."
+    )
 
     @field_validator("allowed_hosts", "allowed_origins", mode="before")
     @classmethod

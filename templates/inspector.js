@@ -112,6 +112,7 @@
       el('div', 'cause', el('strong', null, 'Cause: '), d.explanation.cause),
       d.explanation.fix ? el('div', 'fix', el('strong', null, 'Fix: '), d.explanation.fix) : null));
     if (d.pattern) parts.push(el('div', 'pattern', el('strong', null, 'Pattern: '), d.pattern.cause, el('br'), el('strong', null, 'Fix: '), d.pattern.fix));
+    if (d.sides) parts.push(...renderSides(d.sides));
     if (d.rewrite) parts.push(el('p', null, 'Rewritten ', el('code', null, d.rewrite.original), ' → ', el('code', null, d.rewrite.target), ` (${d.rewrite.destination}: ${d.rewrite.reason})`));
     if (d.query_params) parts.push(el('h3', null, 'Query parameters'), table(['name', 'value', ''], d.query_params.map((p) => [p.name, p.value, el('td', 'flag', p.flag)])));
     if (d.headers_that_matter) parts.push(el('h3', null, 'Headers that matter'), table(['header', 'value', 'meaning'], d.headers_that_matter.map((h) => [h.name, h.value === null ? '(not sent)' : h.value, h.note])));
@@ -122,6 +123,19 @@
     if (d.close) parts.push(el('h3', null, 'Close'), el('p', 'close', `${show(d.close.code)} by ${d.close.by}: ${d.close.meaning}${d.close.reason ? ' — reason: ' + d.close.reason : ''}`));
     parts.push(...renderActions(d));
     return parts;
+  }
+  // Both sides of a socket: the page probe's report beside nanodev's (or the Worker's) answer.
+  function renderSides(s) {
+    const c = s.page && s.page.construct;
+    const page = el('div', 'page-side', el('strong', null, 'page: '), el('span', 'sentence', s.page_sentence));
+    if (c && c.hint) page.append(el('div', 'muted hint', c.hint));
+    if (c && c.frames.length) {
+      const own = c.frames.filter((fr) => !/node_modules|__nanodev\/probe\.js/.test(fr.source || fr.url));
+      const rows = own.slice(0, 8).map((fr) => [fr.source ? `${fr.source}:${fr.source_line}` : `${fr.url}:${fr.line}:${fr.column + 1}`, fr.function || fr.name || '(anonymous)']);
+      page.append(el('div', 'muted', `stack (${c.collapsed} library frame${c.collapsed === 1 ? '' : 's'} above collapsed)`), table(['where', 'function'], rows));
+    }
+    const ours = el('div', 'nanodev-side', el('strong', null, 'nanodev: '), s.nanodev);
+    return [el('h3', null, 'Both sides'), el('div', 'side sides', page, ours)];
   }
   function renderAuth(a) {
     return [el('h3', null, 'Auth decision'),

@@ -63,6 +63,13 @@ from nanodev.state import discover_defaults
     help="Do not print a line per request.",
 )
 @click.option(
+    "--no-page-probe",
+    "page_probe",
+    flag_value=False,
+    default=None,
+    help="Do not inject the page probe (/__nanodev/probe.js) into served HTML.",
+)
+@click.option(
     "--config",
     type=click.Path(path_type=Path, dir_okay=False),
     default=None,

@@ -272,3 +272,17 @@ def roomless_explanation(url: str, count: int) -> Explanation:
         "Build the socket URL from the chosen room and create the socket (or re-key it) when "
         "the room changes; only a page loaded with ?room_id= already in its URL connects today",
     )
+
+
+def with_creating_lines(pattern: dict[str, object], lines: Sequence[str]) -> dict[str, object]:
+    """A room-less pattern's JSON naming the page lines that created its sockets (the page
+    probe's "opened by"), so the fix points at code rather than at a URL."""
+    if not lines:
+        return pattern
+    named = ", ".join(line.replace(" ", " in ", 1) for line in lines)
+    return {
+        **pattern,
+        "created_at": list(lines),
+        "cause": f"{pattern['cause']}; the socket was created at {named}",
+        "fix": f"In {lines[0].split(' ', 1)[0]}: {pattern['fix']}",
+    }

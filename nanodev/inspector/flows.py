@@ -19,8 +19,10 @@ from nanodev.inspector.explain import (
     header_facts,
     query_params,
     roomless_repeats,
+    with_creating_lines,
 )
 from nanodev.inspector.filters import FlowFilter
+from nanodev.inspector.pagejoin import HandshakeSide, PageStory, join, stories
 from nanodev.record import (
     AuthDecided,
     Broadcast,
@@ -28,6 +30,7 @@ from nanodev.record import (
     Event,
     FlowSummary,
     Frame,
+    PageSocket,
     Recorder,
     RequestReceived,
     Responded,
@@ -70,7 +73,50 @@ def list_flows(
         "flows": [row_json(flow) for flow in rows],
         "last_seq": recorder.last_seq,
         "dropped": recorder.dropped,
-        "patterns": [p.to_json() for p in roomless_repeats(handshakes(recorder))],
+        "patterns": patterns(recorder),
+    }
+
+
+def patterns(recorder: Recorder) -> list[dict[str, Any]]:
+    """The room-less patterns, each naming the page lines that created its sockets."""
+    found = roomless_repeats(handshakes(recorder))
+    joined = page_join(recorder) if found else {}
+    return [with_creating_lines(p.to_json(), creating_lines(p.flows, joined)) for p in found]
+
+
+def creating_lines(flows: Iterable[int], joined: dict[int, PageStory]) -> list[str]:
+    lines = (joined[f].construct for f in flows if f in joined)
+    return list(dict.fromkeys(c.opened_by for c in lines if c is not None and c.opened_by))
+
+
+def page_join(recorder: Recorder) -> dict[int, PageStory]:
+    """Each handshake's page story (the page probe's reports), where the join is certain."""
+    sides: list[HandshakeSide] = []
+    reports: list[PageSocket] = []
+    for _seq, event in recorder.events:
+        if isinstance(event, RequestReceived) and event.upgrade:
+            origin = event.headers.get("origin", "")
+            sides.append(HandshakeSide(event.flow, event.ts, event.path, event.query, origin))
+        elif isinstance(event, PageSocket):
+            reports.append(event)
+    return join(sides, stories(reports)) if reports else {}
+
+
+def both_sides(recorder: Recorder, summary: FlowSummary) -> dict[str, Any] | None:
+    """A handshake's two halves: what the page saw and what nanodev (or the Worker) answered."""
+    if not summary.upgrade:
+        return None
+    story = page_join(recorder).get(summary.id)
+    status = summary.status if summary.status is not None else "…"
+    answer = f"{status} {summary.cause}".strip() if summary.status != 101 else "101 accepted"
+    return {
+        "page": story.to_json() if story is not None else None,
+        "page_sentence": story.sentence()
+        if story is not None
+        else "unmatched: no page report "
+        "fits this handshake (the page probe is off, the page is not served through nanodev, or "
+        "two tabs opened the same URL at once)",
+        "nanodev": answer,
     }
 
 
@@ -173,10 +219,8 @@ def flow_detail(recorder: Recorder, flow_id: int) -> dict[str, Any] | None:
         detail[key] = found.to_json() if found is not None else None
     if isinstance(request, RequestReceived):
         detail |= _request_parts(request, summary)
-    detail["pattern"] = next(
-        (p.to_json() for p in roomless_repeats(handshakes(recorder)) if flow_id in p.flows),
-        None,
-    )
+    detail["pattern"] = next((p for p in patterns(recorder) if flow_id in p["flows"]), None)
+    detail["sides"] = both_sides(recorder, summary)
     return detail
 
 

@@ -1,0 +1,222 @@
+"""The page probe: `/__nanodev/probe.js`, injected into the HTML nanodev serves, reports what
+the page did with its WebSockets to `/__nanodev/probe/report`; each report becomes a
+`PageSocket` record, its stack resolved through the page's source maps.
+
+The report endpoint takes same-origin posts only (the page's Origin is this server's host, or
+one of `allowed_origins`), at most `MAX_BODY` bytes and `MAX_POSTS_PER_S` posts a second; the
+page fingerprinted secrets before sending, and the URLs are fingerprinted again here, so a
+page that skipped it still stores none.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Literal
+
+from aiohttp import web
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from nanodev.frontend.livereload import origin_allowed
+from nanodev.frontend.mapcache import MapCache
+from nanodev.frontend.stacks import PROBE_SCRIPT, Resolver, opened_by, parse_stack, resolve
+from nanodev.record import PageSocket, Recorder, StackFrame, redact_query, redact_text
+
+PROBE_PATH = "/__nanodev/probe.js"
+REPORT_PATH = "/__nanodev/probe/report"
+SNIPPET = f'<script src="{PROBE_PATH}" data-nanodev-probe></script>'.encode()
+PROBE_JS = Path(__file__).parent / "probe.js"
+MAX_BODY = 64 * 1024
+MAX_POSTS_PER_S = 40
+_HEAD_OPEN = re.compile(rb"<head(?:\s[^>]*)?>", re.IGNORECASE)
+_HTML_OPEN = re.compile(rb"<html(?:\s[^>]*)?>", re.IGNORECASE)
+
+
+def inject_probe(html: bytes) -> bytes:
+    """The probe as the page's first script (right after `<head>`), so it wraps WebSocket
+    before any of the page's own code runs."""
+    if SNIPPET in html:
+        return html
+    for pattern in (_HEAD_OPEN, _HTML_OPEN):
+        match = pattern.search(html)
+        if match:
+            return html[: match.end()] + SNIPPET + html[match.end() :]
+    doctype = re.match(rb"\s*<!doctype[^>]*>", html, re.IGNORECASE)
+    at = doctype.end() if doctype else 0
+    return html[:at] + SNIPPET + html[at:]
+
+
+class Report(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    socket: int = Field(ge=1, le=1_000_000)
+    what: Literal["construct", "open", "error", "close"]
+    url: str = Field(max_length=2048)
+    t: float
+    ms: float = 0.0
+    attempt: int = Field(1, ge=1)
+    since: float | None = None
+    page: str = Field("", max_length=2048)
+    stack: str = Field("", max_length=8000)
+    creator: str = Field("", max_length=8000)  # the library object's construction, if any
+    code: int | None = None
+    reason: str = Field("", max_length=400)
+    clean: bool | None = None
+
+
+class Batch(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    v: Literal[1]
+    session: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+    sent: float
+    reports: list[Report] = Field(max_length=50)
+
+
+def redact_url(url: str) -> str:
+    """A URL with secret query parameters fingerprinted (idempotent on fingerprinted ones)."""
+    head, sep, query = url.partition("?")
+    return redact_text(head) + sep + redact_query(query) if sep else redact_text(head)
+
+
+class RateCap:
+    """At most `limit` accepted posts in any one-second window (all pages together)."""
+
+    def __init__(self, limit: int = MAX_POSTS_PER_S) -> None:
+        self.limit = limit
+        self.times: deque[float] = deque()
+
+    def allow(self, now: float) -> bool:
+        while self.times and now - self.times[0] > 1.0:
+            self.times.popleft()
+        if len(self.times) >= self.limit:
+            return False
+        self.times.append(now)
+        return True
+
+
+class PageProbe:
+    """The probe's two routes; reports go to `recorder` as `PageSocket` records."""
+
+    def __init__(
+        self,
+        recorder: Callable[[], Recorder],
+        enabled: Callable[[], bool],
+        allowed_origins: Callable[[], Iterable[str]] = tuple,
+    ) -> None:
+        self.recorder = recorder
+        self.enabled = enabled
+        self.allowed_origins = allowed_origins
+        self.maps = MapCache()
+        self.rate = RateCap()
+
+    def add_routes(self, app: web.Application) -> None:
+        app.router.add_get(PROBE_PATH, self.script)
+        app.router.add_post(REPORT_PATH, self.report)
+
+    async def script(self, request: web.Request) -> web.StreamResponse:
+        if not self.enabled():
+            raise web.HTTPNotFound(text="The page probe is off (--no-page-probe).\n")
+        return web.Response(
+            text=PROBE_JS.read_text(),
+            content_type="text/javascript",
+            headers={"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"},
+        )
+
+    async def report(self, request: web.Request) -> web.StreamResponse:
+        refused = self.refusal(request)
+        if refused is not None:
+            return refused
+        try:
+            batch = Batch.model_validate_json(await request.content.read(MAX_BODY + 1))
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(map(str, first["loc"]))
+            return web.Response(
+                status=400,
+                text=f"Bad probe report: {where}: {first['msg']}. Reports come from "
+                f"{PROBE_PATH}; load that script rather than posting here by hand.\n",
+            )
+        await self.record_batch(batch, request.headers.get("Origin", ""))
+        return web.Response(status=204)
+
+    def refusal(self, request: web.Request) -> web.Response | None:
+        if not self.enabled():
+            return web.Response(status=404, text="The page probe is off (--no-page-probe).\n")
+        origin = request.headers.get("Origin")
+        if not origin_allowed(origin, request.host, self.allowed_origins()):
+            return web.Response(
+                status=403,
+                text=f"Forbidden: probe reports are accepted from this server's own pages only, "
+                f"not from origin {origin or '(none)'}; add it to allowed_origins if it is "
+                "your app's page.\n",
+            )
+        if (request.content_length or 0) > MAX_BODY:
+            return web.Response(status=413, text=f"Probe report over {MAX_BODY} bytes.\n")
+        if not self.rate.allow(time.monotonic()):
+            return web.Response(
+                status=429, text=f"Over {MAX_POSTS_PER_S} probe reports a second; dropped.\n"
+            )
+        return None
+
+    async def record_batch(self, batch: Batch, origin: str) -> None:
+        # The page's clock may differ from ours: place each report by its age when sent.
+        offset = time.time() - batch.sent / 1000
+        stacks = {
+            id(r): (parse_stack(r.stack), parse_stack(r.creator))
+            for r in batch.reports
+            if r.what == "construct"
+        }
+        urls = (f.url for pair in stacks.values() for frames in pair for f in frames)
+        lookup = await self.maps.resolver(urls)
+        recorder = self.recorder()
+        for report in batch.reports:
+            frames, label, collapsed, hint = first_own(stacks.get(id(report), ([], [])), lookup)
+            recorder.record(
+                PageSocket(
+                    0,
+                    report.t / 1000 + offset,
+                    batch.session,
+                    report.socket,
+                    report.what,
+                    redact_url(report.url),
+                    redact_url(report.page),
+                    origin[:200],
+                    attempt=report.attempt,
+                    page_ms=round(report.ms, 1),
+                    since_previous_ms=None if report.since is None else round(report.since, 1),
+                    code=report.code,
+                    reason=redact_text(report.reason),
+                    clean=report.clean,
+                    frames=frames,
+                    opened_by=label,
+                    collapsed=collapsed,
+                    hint=hint,
+                )
+            )
+
+    async def close(self) -> None:
+        await self.maps.close()
+
+
+def first_own(
+    stacks: tuple[list[StackFrame], list[StackFrame]], lookup: Resolver
+) -> tuple[tuple[StackFrame, ...], str, int, str]:
+    """The frames that name the app's line: the socket's own stack when a source map says it
+    is the app's, else the stack that built the library object (partysocket) that built the
+    socket later from a timer, its constructors skipped, else the socket's own stack."""
+    own = tuple(resolve(stacks[0], lookup))
+    label, collapsed, hint = opened_by(own)
+    if (label and not hint) or not stacks[1]:
+        return own, label, collapsed, hint
+    creator = tuple(resolve(stacks[1], lookup))
+    skipped = [f for f in creator if PROBE_SCRIPT not in f.url]
+    while skipped and skipped[0].function.startswith("new "):
+        skipped.pop(0)  # the library's constructors (PartySocket → ReconnectingWebSocket)
+    found, more, found_hint = opened_by(skipped)
+    if not found:
+        return own, label, collapsed, hint
+    return creator, found, more + len(creator) - len(skipped), found_hint

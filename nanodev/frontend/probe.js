@@ -1,0 +1,160 @@
+// nanodev page probe: tells nanodev what this page did with its WebSockets.
+// It wraps window.WebSocket in a Proxy (so `new`, subclasses, instanceof, statics and the
+// prototype are the browser's own), adds one listener per event after construction, and
+// reports in batches to the origin it was loaded from. It never throws into the page, never
+// logs, and stops reporting for good at the first report nanodev does not accept.
+(() => {
+  const Native = window.WebSocket;
+  if (!Native || window.__nanodevProbe) return;
+  const script = document.currentScript;
+  const endpoint = new URL("/__nanodev/probe/report", script ? script.src : location.href).href;
+  const sameOrigin = new URL(endpoint).origin === location.origin;
+  const SECRET_PARAMS = new Set(["key", "api_key", "apikey", "token", "session_token",
+    "session", "access_token", "secret"]);
+  const MAX_QUEUE = 200;
+  const MAX_PER_SECOND = 20; // the server refuses more; staying under it keeps the console quiet
+  const state = { session: Math.random().toString(36).slice(2, 12) + Date.now().toString(36),
+    sockets: 0, queue: [], timer: 0, off: false, sentAt: [], lastByUrl: new Map(),
+    attemptsByUrl: new Map(), reports: 0 };
+  window.__nanodevProbe = state;
+
+  // The same fingerprint as nanodev's redaction: a short head and the last four characters.
+  function fingerprint(secret) {
+    if (!secret) return "";
+    if (secret.length <= 8) return "…".repeat(Math.min(secret.length, 3));
+    let head = secret.slice(0, 4);
+    if (secret.startsWith("nk_")) {
+      const second = secret.indexOf("_", 3);
+      head = (second >= 0 ? secret.slice(0, second + 1) : "nk_").slice(0, 12);
+    }
+    return `${head}…${secret.slice(-4)}`;
+  }
+  const maskKeys = (text) => text.replace(/nk_[A-Za-z0-9_-]{4,}/g, (m) => fingerprint(m));
+  const decode = (v) => { try { return decodeURIComponent(v.replace(/\+/g, " ")); } catch { return v; } };
+
+  function redactUrl(raw) {
+    const text = String(raw);
+    const q = text.indexOf("?");
+    if (q < 0) return maskKeys(text).slice(0, 2048);
+    const hash = text.indexOf("#", q);
+    const query = text.slice(q + 1, hash < 0 ? undefined : hash);
+    const parts = query.split("&").map((pair) => {
+      const eq = pair.indexOf("=");
+      const name = eq < 0 ? pair : pair.slice(0, eq);
+      const value = eq < 0 ? "" : pair.slice(eq + 1);
+      if (SECRET_PARAMS.has(decode(name).toLowerCase()) && value) {
+        return `${name}=${fingerprint(decode(value)).split("…").map(encodeURIComponent).join("…")}`;
+      }
+      return eq < 0 ? pair : `${name}=${maskKeys(value)}`;
+    });
+    return (maskKeys(text.slice(0, q)) + "?" + parts.join("&")).slice(0, 2048);
+  }
+
+  function allowedNow() {
+    const now = Date.now();
+    while (state.sentAt.length && now - state.sentAt[0] > 1000) state.sentAt.shift();
+    if (state.sentAt.length >= MAX_PER_SECOND) return false;
+    state.sentAt.push(now);
+    return true;
+  }
+
+  function flush() {
+    state.timer = 0;
+    if (state.off || !state.queue.length) return;
+    if (!allowedNow()) { state.timer = setTimeout(flush, 1000); return; }
+    const reports = state.queue.splice(0, 50);
+    const body = JSON.stringify({ v: 1, session: state.session, sent: Date.now(), reports });
+    try {
+      fetch(endpoint, { method: "POST", body, keepalive: body.length < 60000,
+        credentials: "omit", mode: sameOrigin ? "same-origin" : "no-cors",
+        headers: { "Content-Type": "text/plain" } })
+        .then((r) => { if (r.type !== "opaque" && !r.ok) state.off = true; else state.reports += reports.length; },
+          () => { state.off = true; });
+    } catch { state.off = true; }
+    if (state.queue.length) state.timer = setTimeout(flush, 50);
+  }
+
+  function report(item) {
+    if (state.off) return;
+    if (state.queue.length >= MAX_QUEUE) state.queue.shift();
+    state.queue.push(item);
+    if (!state.timer) state.timer = setTimeout(flush, 0);
+  }
+
+  function watch(ws, socket, url, born) {
+    const base = { socket, url };
+    const note = (what, extra) => report({ ...base, what, t: Date.now(), ms: performance.now() - born, ...extra });
+    ws.addEventListener("open", () => note("open"));
+    ws.addEventListener("error", () => note("error"));
+    ws.addEventListener("close", (e) => note("close", { code: e.code,
+      reason: maskKeys(String(e.reason)).slice(0, 200), clean: e.wasClean }));
+  }
+
+  function constructed(ws, rawUrl, stack, creator) {
+    const socket = ++state.sockets;
+    const url = redactUrl(ws.url || rawUrl);
+    const born = performance.now();
+    const previous = state.lastByUrl.get(url);
+    const attempt = (state.attemptsByUrl.get(url) || 0) + 1;
+    state.lastByUrl.set(url, born);
+    state.attemptsByUrl.set(url, attempt);
+    report({ socket, url, what: "construct", t: Date.now(), ms: 0, attempt,
+      since: previous === undefined ? null : born - previous,
+      page: redactUrl(location.href), stack: maskKeys(stack).slice(0, 8000),
+      creator: maskKeys(creator).slice(0, 8000) });
+    watch(ws, socket, url, born);
+  }
+
+  function stackNow() {
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 40;
+    const stack = new Error().stack;
+    Error.stackTraceLimit = limit;
+    return String(stack || "");
+  }
+
+  // Libraries such as partysocket build the socket later, in a promise or timer, where the
+  // stack no longer holds the app's line. What does: the construction of the library's own
+  // object, an EventTarget subclass. Those stacks are kept (a few, weakly) and the socket is
+  // tied to the one line that created objects of the script that built it.
+  const creators = [];
+  const NativeTarget = window.EventTarget;
+  const scriptOf = (line) => { const m = /(https?:\/\/[^\s)]+?):\d+:\d+\)?\s*$/.exec(line); return m ? m[1] : ""; };
+  const ownLine = (stack) => stack.split("\n").slice(1).find((l) => /:\d+:\d+\)?\s*$/.test(l) && !l.includes("/__nanodev/probe.js")) || "";
+  if (NativeTarget) {
+    window.EventTarget = new Proxy(NativeTarget, {
+      construct(target, args, newTarget) {
+        const obj = Reflect.construct(target, args, newTarget);
+        if (newTarget !== target && newTarget !== window.EventTarget) {
+          try {
+            const stack = stackNow();
+            creators.push({ ref: new WeakRef(obj), stack, script: scriptOf(ownLine(stack)) });
+            if (creators.length > 50) creators.shift();
+          } catch { /* never the page's problem */ }
+        }
+        return obj;
+      },
+    });
+  }
+
+  function creatorStack(stack) {
+    const script = scriptOf(ownLine(stack));
+    if (!script) return "";
+    const found = creators.filter((c) => c.script === script && c.ref.deref() !== undefined);
+    // Several library objects of that script: only when they were all built by the same
+    // path is it certain which line built this socket's.
+    const lines = new Set(found.map((c) => c.stack.split("\n").slice(2).join("\n")));
+    return lines.size === 1 ? found[found.length - 1].stack : "";
+  }
+
+  window.WebSocket = new Proxy(Native, {
+    construct(target, args, newTarget) {
+      const ws = Reflect.construct(target, args, newTarget); // throws exactly as the browser does
+      try {
+        const stack = stackNow();
+        constructed(ws, args[0], stack, creatorStack(stack));
+      } catch { /* never the page's problem */ }
+      return ws;
+    },
+  });
+})();
