@@ -34,6 +34,8 @@ TTL_S = 5.0
 MAX_ENTRIES = 64
 TIMEOUT_S = 3.0
 MAX_SCRIPTS = 8  # distinct scripts fetched for one stack
+OWN = "/__nanodev/"  # nanodev's own scripts (the probe) have no map to find
+HEADERS = {"User-Agent": "nanodev source maps"}  # so these fetches are plain in the inspector
 
 
 def fetchable(url: str) -> bool:
@@ -58,7 +60,7 @@ class MapCache:
 
     async def resolver(self, urls: Iterable[str]) -> Resolver:
         """A lookup over the maps of `urls`, loaded first (concurrently, unknown ones only)."""
-        wanted = [u for u in dict.fromkeys(urls) if fetchable(u)][:MAX_SCRIPTS]
+        wanted = [u for u in dict.fromkeys(urls) if fetchable(u) and OWN not in u][:MAX_SCRIPTS]
         maps = await asyncio.gather(*(self.get(u) for u in wanted))
         loaded = dict(zip(wanted, maps, strict=True))
 
@@ -83,9 +85,10 @@ class MapCache:
         script = await self._fetch(url)
         if script is None:
             return None
+        # No sourceMappingURL (Vite's `sourcemap: "hidden"`): a .map beside the bundle.
         reference = map_reference(script.decode("utf-8", "replace"))
         if reference is None:
-            return None
+            reference = urlsplit(url).path.rsplit("/", 1)[-1] + ".map"
         try:
             data = inline_map(reference)
             where = url
@@ -106,6 +109,7 @@ class MapCache:
             self._session = aiohttp.ClientSession(
                 timeout=aiohttp.ClientTimeout(total=TIMEOUT_S),
                 cookie_jar=aiohttp.DummyCookieJar(),
+                headers=HEADERS,
             )
         try:
             async with self._session.get(url, allow_redirects=False) as response:

@@ -91,6 +91,7 @@
   }
 
   function constructed(ws, rawUrl, stack, creator) {
+    if (String(ws.url).includes("/__nanodev/")) return; // nanodev's own (live reload)
     const socket = ++state.sockets;
     const url = redactUrl(ws.url || rawUrl);
     const born = performance.now();

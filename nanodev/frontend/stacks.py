@@ -58,7 +58,7 @@ def resolve(frames: Sequence[StackFrame], lookup: Resolver) -> list[StackFrame]:
             out.append(
                 replace(
                     frame,
-                    source=found.source,
+                    source=short_source(found.source),
                     source_line=found.line,
                     source_column=found.column,
                     name=found.name,
