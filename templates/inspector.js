@@ -268,6 +268,9 @@
   $('tab-rooms').addEventListener('click', () => switchTab('rooms'));
   $('filters').addEventListener('input', () => { refreshList(); });
   $('filters').addEventListener('submit', (e) => e.preventDefault());
+  // A link to one flow (`/__nanodev/#flow=12`, as the demo and the page probe give): open it.
+  const linked = /^#flow=(\d+)$/.exec(location.hash);
+  if (linked) select(Number(linked[1]));
   connect();
   setInterval(tick, 300);
   tick();

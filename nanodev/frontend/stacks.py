@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from urllib.parse import urlsplit
 
 from nanodev.frontend.sourcemaps import Original
 from nanodev.record import StackFrame
@@ -77,7 +78,9 @@ def short_source(source: str) -> str:
     """`src/App.tsx` from `webpack://app/./src/App.tsx`, `../../src/App.tsx`, `/src/App.tsx`."""
     text = re.sub(r"^[a-z-]+://[^/]*/", "", source)
     parts = [p for p in text.split("/") if p not in ("", ".", "..")]
-    if "src" in parts[:-1]:  # an absolute path on the developer's disk: from the app's src/
+    if "node_modules" in parts:  # a library stays marked as one
+        parts = parts[len(parts) - 1 - parts[::-1].index("node_modules") :]
+    elif "src" in parts[:-1]:  # an absolute path on the developer's disk: from the app's src/
         parts = parts[parts.index("src") :]
     return "/".join(parts)
 
@@ -88,7 +91,7 @@ def frame_label(frame: StackFrame) -> str:
     if frame.source:
         where = f"{short_source(frame.source)}:{frame.source_line}"
     else:
-        where = f"{frame.url}:{frame.line}:{frame.column + 1}"
+        where = f"{urlsplit(frame.url).path or frame.url}:{frame.line}:{frame.column + 1}"
     return f"{where} {function}".strip()
 
 
@@ -98,5 +101,6 @@ def opened_by(frames: Sequence[StackFrame]) -> tuple[str, int, str]:
     for index, frame in enumerate(frames):
         if is_own(frame):
             collapsed = sum(1 for f in frames[:index] if PROBE_SCRIPT not in f.url)
-            return frame_label(frame), collapsed, "" if frame.source else NO_MAP_HINT
+            mapped = frame.source or "/__nanodev/" in frame.url  # nanodev's own scripts are plain
+            return frame_label(frame), collapsed, "" if mapped else NO_MAP_HINT
     return "", 0, ""

@@ -112,3 +112,37 @@ async def test_partysocket_page_shows_its_line_beside_the_refusal(
             f"created at src/useStableSocket.js:{HOOK_LINE} in useStableSocket"
         )
         await inspector.screenshot(path=str(out / "both-sides.png"), full_page=True)
+
+
+DEMO_JS = Path(__file__).resolve().parents[2] / "nanodev" / "frontend" / "demo" / "demo.js"
+DEMO_LINE = next(
+    n
+    for n, line in enumerate(DEMO_JS.read_text().splitlines(), 1)
+    if "new WebSocket(url); // the line" in line
+)
+
+
+async def test_demo_reproduces_the_classic_failure_and_explains_it(nano: Nano) -> None:
+    out = shots("test_demo_reproduces_the_classic_failure_and_explains_it")
+    async with chromium() as browser:
+        page = await browser.new_page(viewport={"width": 1200, "height": 1100})
+        await page.goto(f"{nano.base}/")
+        await expect(page.locator("body")).to_have_attribute("data-ready", "true")
+        await page.locator("#reproduce").click()
+        saw = page.locator("#page-saw li")
+        await expect(saw).to_have_count(3)
+        for item in await saw.all():  # all the page gets: an error and 1006
+            await expect(item).to_contain_text("error, close 1006")
+        knows = page.locator("#nanodev-knows")
+        await expect(knows).to_contain_text("400 room_id query parameter is missing")
+        await expect(knows).to_contain_text(f"/__nanodev/demo/demo.js:{DEMO_LINE}")
+        await expect(knows).to_contain_text("openClassic")
+        await page.screenshot(path=str(out / "demo-classic.png"), full_page=True)
+        link = page.locator("#classic-link")
+        flow = (await link.get_attribute("href") or "").rsplit("=", 1)[-1]
+        await link.click()
+        await expect(page.locator("#detail h2")).to_contain_text(f"#{flow} GET /__ws/websocket")
+        await expect(page.locator("#detail .sides")).to_contain_text(
+            f"opened by /__nanodev/demo/demo.js:{DEMO_LINE}:"
+        )
+        await expect(page.locator("#detail .sides")).to_contain_text("in openClassic")
