@@ -14,7 +14,7 @@ import aiohttp
 from nanodev.inspector.console import ConsoleLog
 from nanodev.inspector.filters import FlowFilter
 from nanodev.inspector.sessions import event_from_json
-from nanodev.record import Closed, Event, RequestReceived
+from nanodev.record import Closed, Event, PageSocket, RequestReceived
 
 LIVE_PATH = "/__nanodev/api/live"
 
@@ -38,7 +38,9 @@ class TailPrinter:
     def feed(self, item: dict[str, Any]) -> None:
         event = event_from_json(item["event"])
         flow = item.get("flow")
-        if not isinstance(event, RequestReceived) and not self._wanted(flow):
+        # Requests and page reports always reach the console: it needs them to write (or
+        # complete) a later line, which the filter then judges.
+        if not isinstance(event, RequestReceived | PageSocket) and not self._wanted(flow):
             return
         self.console(int(item.get("seq", 0)), event)
         if isinstance(event, Closed) and flow is not None:

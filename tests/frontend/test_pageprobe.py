@@ -1,0 +1,140 @@
+"""The page probe: where it goes in the HTML, and its report endpoint against a real server."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import pytest
+
+from nanodev.frontend.mapcache import fetchable
+from nanodev.frontend.pageprobe import (
+    MAX_BODY,
+    MAX_POSTS_PER_S,
+    SNIPPET,
+    RateCap,
+    inject_probe,
+    redact_url,
+)
+from nanodev.record import PageSocket
+from tests.conftest import Nano
+
+
+@pytest.mark.parametrize(
+    ("html", "expected"),
+    [
+        (b"<!doctype html><html><head><title>x</title></head>", b"<head>" + SNIPPET + b"<title>"),
+        (b'<HTML lang="en"><HEAD class="a">x', b'<HEAD class="a">' + SNIPPET + b"x"),
+        (b"<html><body>x", b"<html>" + SNIPPET + b"<body>"),
+        (b"<!DOCTYPE html><p>bare", b"<!DOCTYPE html>" + SNIPPET + b"<p>"),
+        (b"just text", SNIPPET + b"just text"),
+    ],
+)
+def test_probe_goes_first(html: bytes, expected: bytes) -> None:
+    out = inject_probe(html)
+    assert expected in out
+    assert inject_probe(out) == out  # once only
+    assert b"<header>" not in inject_probe(b"<header>") or SNIPPET in inject_probe(b"<header>")
+
+
+def test_head_is_not_header() -> None:
+    assert inject_probe(b"<html><header>h</header>").startswith(b"<html>" + SNIPPET)
+
+
+def test_redact_url_is_idempotent_on_fingerprints() -> None:
+    raw = "ws://h/__ws/websocket?room_id=r&key=nk_live_abcdefghijklmnop&token=secretsecret123"
+    once = redact_url(raw)
+    assert "abcdefghijklmnop" not in once and "secretsecret123" not in once
+    assert redact_url(once) == once
+    assert redact_url("ws://h/x/nk_live_abcdefghijklmnop") == "ws://h/x/nk_live_…mnop"
+
+
+def test_rate_cap_is_a_sliding_second() -> None:
+    cap = RateCap(2)
+    assert cap.allow(0.0) and cap.allow(0.1)
+    assert not cap.allow(0.5)
+    assert cap.allow(1.2)
+
+
+def test_only_loopback_scripts_are_fetched() -> None:
+    assert fetchable("http://127.0.0.1:3000/assets/app.js")
+    assert fetchable("http://localhost:5173/src/App.tsx?t=1")
+    assert fetchable("http://[::1]:3000/a.js")
+    assert not fetchable("https://cdn.example.com/app.js")
+    assert not fetchable("http://10.0.0.1/app.js")
+    assert not fetchable("file:///etc/passwd")
+    assert not fetchable("chrome-extension://abc/x.js")
+
+
+def batch(**report: Any) -> dict[str, Any]:
+    base = {"socket": 1, "what": "construct", "url": "ws://h/__ws/websocket", "t": 1000.0}
+    return {"v": 1, "session": "abc123", "sent": time.time() * 1000, "reports": [base | report]}
+
+
+async def post(nano: Nano, body: Any, origin: str | None = "same") -> tuple[int, str]:
+    headers = {"Content-Type": "text/plain"}
+    if origin is not None:
+        headers["Origin"] = nano.base if origin == "same" else origin
+    data = body if isinstance(body, bytes) else json.dumps(body).encode()
+    async with nano.session.post(
+        nano.base + "/__nanodev/probe/report", data=data, headers=headers
+    ) as response:
+        return response.status, await response.text()
+
+
+def page_reports(nano: Nano) -> list[PageSocket]:
+    return [e for _s, e in nano.core.recorder.events if isinstance(e, PageSocket)]
+
+
+async def test_a_same_origin_report_is_recorded_redacted(nano: Nano) -> None:
+    url = "ws://127.0.0.1/__ws/websocket?room_id=r&key=nk_live_abcdefghijklmnop"
+    status, _ = await post(nano, batch(url=url, page="http://127.0.0.1/?token=abcdefgh12345"))
+    assert status == 204
+    [report] = page_reports(nano)
+    assert report.url == "ws://127.0.0.1/__ws/websocket?room_id=r&key=nk_live_…mnop"
+    assert "abcdefgh12345" not in report.page_url
+    assert report.origin == nano.base and report.page_session == "abc123"
+
+
+@pytest.mark.parametrize("origin", ["http://evil.example", "null", None, "http://127.0.0.1:1"])
+async def test_cross_origin_and_originless_posts_are_refused(
+    nano: Nano, origin: str | None
+) -> None:
+    status, text = await post(nano, batch(), origin=origin)
+    assert status == 403 and "this server's own pages only" in text
+    assert page_reports(nano) == []
+
+
+async def test_size_and_shape_are_capped(nano: Nano) -> None:
+    status, text = await post(nano, b"x" * (MAX_BODY + 1))
+    assert status == 413
+    status, text = await post(nano, b"{not json")
+    assert status == 400 and "Bad probe report" in text
+    status, text = await post(nano, batch(what="explode"))
+    assert status == 400 and "reports.0.what" in text
+    status, text = await post(nano, {**batch(), "reports": [batch()["reports"][0]] * 51})
+    assert status == 400 and "reports" in text
+    assert page_reports(nano) == []
+
+
+async def test_rate_is_capped(nano: Nano) -> None:
+    statuses = [(await post(nano, batch()))[0] for _ in range(MAX_POSTS_PER_S + 5)]
+    assert statuses.count(204) == MAX_POSTS_PER_S
+    assert set(statuses[MAX_POSTS_PER_S:]) == {429}
+
+
+async def test_off_means_no_script_and_no_reports(
+    make_nano: Callable[..., Awaitable[Nano]],
+) -> None:
+    nano = await make_nano(page_probe=False)
+    assert (await nano.get("/__nanodev/probe.js")).status == 404
+    assert (await post(nano, batch()))[0] == 404
+    html = await (await nano.get("/")).text()
+    assert "probe.js" not in html
+    on = await make_nano()
+    assert (await on.get("/__nanodev/probe.js")).status == 200
+    assert (
+        '<script src="/__nanodev/probe.js" data-nanodev-probe>' in await (await on.get("/")).text()
+    )
