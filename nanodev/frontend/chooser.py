@@ -130,6 +130,7 @@ async def _close_sockets(app: web.Application) -> None:
     """Reload listeners and relayed dev-server sockets end with the server (1001)."""
     fe = app[FRONTEND]
     await fe.hub.close_all()
+    await fe.probe.close_all()
     if fe.proxy is not None:
         await fe.proxy.close_all()
 

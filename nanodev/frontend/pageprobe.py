@@ -1,15 +1,19 @@
 """The page probe: `/__nanodev/probe.js`, injected into the HTML nanodev serves, reports what
-the page did with its WebSockets to `/__nanodev/probe/report`; each report becomes a
-`PageSocket` record, its stack resolved through the page's source maps.
+the page did with its WebSockets over its own socket, `/__nanodev/probe/ws`; each report
+becomes a `PageSocket` record, its stack resolved through the page's source maps.
 
-The report endpoint takes same-origin posts only (the page's Origin is this server's host, or
-one of `allowed_origins`), at most `MAX_BODY` bytes and `MAX_POSTS_PER_S` posts a second; the
-page fingerprinted secrets before sending, and the URLs are fingerprinted again here, so a
+A socket rather than requests, because a request to a nanodev that went away is logged in the
+page's console, while an established socket that closes is not: the probe opens it while
+nanodev is surely there (it just served the script) and stops for good when it closes. The
+channel takes same-origin pages only (Origin is this server's host, or one of
+`allowed_origins`), frames of at most `MAX_BODY` bytes and `MAX_POSTS_PER_S` frames a second;
+the page fingerprinted secrets before sending, and the URLs are fingerprinted again here, so a
 page that skipped it still stores none.
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
 import time
 from collections import deque
@@ -17,7 +21,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Literal
 
-from aiohttp import web
+from aiohttp import WSCloseCode, WSMessage, WSMsgType, web
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from nanodev.frontend.livereload import origin_allowed
@@ -26,11 +30,11 @@ from nanodev.frontend.stacks import PROBE_SCRIPT, Resolver, opened_by, parse_sta
 from nanodev.record import PageSocket, Recorder, StackFrame, redact_query, redact_text
 
 PROBE_PATH = "/__nanodev/probe.js"
-REPORT_PATH = "/__nanodev/probe/report"
+REPORT_PATH = "/__nanodev/probe/ws"
 SNIPPET = f'<script src="{PROBE_PATH}" data-nanodev-probe></script>'.encode()
 PROBE_JS = Path(__file__).parent / "probe.js"
 MAX_BODY = 64 * 1024
-MAX_POSTS_PER_S = 40
+MAX_POSTS_PER_S = 40  # report frames a second, all pages together
 _HEAD_OPEN = re.compile(rb"<head(?:\s[^>]*)?>", re.IGNORECASE)
 _HTML_OPEN = re.compile(rb"<html(?:\s[^>]*)?>", re.IGNORECASE)
 
@@ -111,11 +115,12 @@ class PageProbe:
         self.enabled = enabled
         self.allowed_origins = allowed_origins
         self.maps = MapCache()
-        self.rate = RateCap()
+        self.rate = RateCap()  # all pages together
+        self.sockets: set[web.WebSocketResponse] = set()
 
     def add_routes(self, app: web.Application) -> None:
         app.router.add_get(PROBE_PATH, self.script)
-        app.router.add_post(REPORT_PATH, self.report)
+        app.router.add_get(REPORT_PATH, self.channel)
 
     async def script(self, request: web.Request) -> web.StreamResponse:
         if not self.enabled():
@@ -126,22 +131,38 @@ class PageProbe:
             headers={"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"},
         )
 
-    async def report(self, request: web.Request) -> web.StreamResponse:
+    async def channel(self, request: web.Request) -> web.StreamResponse:
+        """One page's report channel: a socket whose text frames are report batches."""
         refused = self.refusal(request)
         if refused is not None:
             return refused
+        origin = request.headers.get("Origin", "")
+        ws = web.WebSocketResponse(heartbeat=20.0, max_msg_size=MAX_BODY)
+        await ws.prepare(request)
+        self.sockets.add(ws)
         try:
-            batch = Batch.model_validate_json(await request.content.read(MAX_BODY + 1))
+            async for msg in ws:  # a frame over MAX_BODY ends the socket with 1009 (aiohttp)
+                taken = self.take(msg)
+                if isinstance(taken, Batch):
+                    await self.record_batch(taken, origin)
+                    continue
+                await ws.close(code=taken[0], message=taken[1].encode()[:120])
+        finally:
+            self.sockets.discard(ws)
+        return ws
+
+    def take(self, msg: WSMessage) -> Batch | tuple[int, str]:
+        """The frame's batch, or why it ends the channel (close code, reason)."""
+        if msg.type is not WSMsgType.TEXT:
+            return WSCloseCode.UNSUPPORTED_DATA, "probe reports are JSON text frames"
+        if not self.rate.allow(time.monotonic()):
+            return WSCloseCode.POLICY_VIOLATION, f"over {MAX_POSTS_PER_S} report frames a second"
+        try:
+            return Batch.model_validate_json(msg.data)
         except ValidationError as exc:
             first = exc.errors()[0]
-            where = ".".join(map(str, first["loc"]))
-            return web.Response(
-                status=400,
-                text=f"Bad probe report: {where}: {first['msg']}. Reports come from "
-                f"{PROBE_PATH}; load that script rather than posting here by hand.\n",
-            )
-        await self.record_batch(batch, request.headers.get("Origin", ""))
-        return web.Response(status=204)
+            where = ".".join(map(str, first["loc"])) or "frame"
+            return WSCloseCode.INVALID_TEXT, f"bad probe report: {where}: {first['msg']}"
 
     def refusal(self, request: web.Request) -> web.Response | None:
         if not self.enabled():
@@ -153,12 +174,6 @@ class PageProbe:
                 text=f"Forbidden: probe reports are accepted from this server's own pages only, "
                 f"not from origin {origin or '(none)'}; add it to allowed_origins if it is "
                 "your app's page.\n",
-            )
-        if (request.content_length or 0) > MAX_BODY:
-            return web.Response(status=413, text=f"Probe report over {MAX_BODY} bytes.\n")
-        if not self.rate.allow(time.monotonic()):
-            return web.Response(
-                status=429, text=f"Over {MAX_POSTS_PER_S} probe reports a second; dropped.\n"
             )
         return None
 
@@ -199,7 +214,14 @@ class PageProbe:
             )
 
     async def close(self) -> None:
+        await self.close_all()
         await self.maps.close()
+
+    async def close_all(self) -> None:
+        for ws in list(self.sockets):
+            with contextlib.suppress(ConnectionError, RuntimeError):
+                await ws.close(code=WSCloseCode.GOING_AWAY, message=b"Server shutdown")
+        self.sockets.clear()
 
 
 def first_own(

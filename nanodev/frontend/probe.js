@@ -1,20 +1,20 @@
 // nanodev page probe: tells nanodev what this page did with its WebSockets.
 // It wraps window.WebSocket in a Proxy (so `new`, subclasses, instanceof, statics and the
 // prototype are the browser's own), adds one listener per event after construction, and
-// reports in batches to the origin it was loaded from. It never throws into the page, never
-// logs, and stops reporting for good at the first report nanodev does not accept.
+// reports in batches over a socket of its own to the origin it was loaded from. It never
+// throws into the page, never logs, and stops for good when that socket closes.
 (() => {
   const Native = window.WebSocket;
   if (!Native || window.__nanodevProbe) return;
   const script = document.currentScript;
-  const endpoint = new URL("/__nanodev/probe/report", script ? script.src : location.href).href;
-  const sameOrigin = new URL(endpoint).origin === location.origin;
+  const endpoint = new URL("/__nanodev/probe/ws", script ? script.src : location.href);
+  endpoint.protocol = endpoint.protocol === "https:" ? "wss:" : "ws:";
   const SECRET_PARAMS = new Set(["key", "api_key", "apikey", "token", "session_token",
     "session", "access_token", "secret"]);
   const MAX_QUEUE = 200;
-  const MAX_PER_SECOND = 20; // the server refuses more; staying under it keeps the console quiet
+  const MAX_PER_SECOND = 20; // frames; the server closes the channel above its own cap
   const state = { session: Math.random().toString(36).slice(2, 12) + Date.now().toString(36),
-    sockets: 0, queue: [], timer: 0, off: false, sentAt: [], lastByUrl: new Map(),
+    sockets: 0, queue: [], timer: 0, off: false, channel: null, sentAt: [], lastByUrl: new Map(),
     attemptsByUrl: new Map(), reports: 0 };
   window.__nanodevProbe = state;
 
@@ -58,18 +58,28 @@
     return true;
   }
 
+  // The report channel: opened as soon as the page has loaded, while nanodev is surely there
+  // (it just served this script). A request to a nanodev that went away would be logged in
+  // the console; a socket that closes is not, and once it closed the probe is off for good.
+  function openChannel() {
+    if (state.channel || state.off) return;
+    try {
+      const channel = new Native(endpoint.href);
+      state.channel = channel;
+      channel.onopen = () => flush();
+      channel.onclose = () => { state.off = true; state.queue.length = 0; };
+    } catch { state.off = true; }
+  }
+
   function flush() {
     state.timer = 0;
-    if (state.off || !state.queue.length) return;
+    const channel = state.channel;
+    if (state.off || !state.queue.length || !channel || channel.readyState !== 1) return;
     if (!allowedNow()) { state.timer = setTimeout(flush, 1000); return; }
     const reports = state.queue.splice(0, 50);
-    const body = JSON.stringify({ v: 1, session: state.session, sent: Date.now(), reports });
     try {
-      fetch(endpoint, { method: "POST", body, keepalive: body.length < 60000,
-        credentials: "omit", mode: sameOrigin ? "same-origin" : "no-cors",
-        headers: { "Content-Type": "text/plain" } })
-        .then((r) => { if (r.type !== "opaque" && !r.ok) state.off = true; else state.reports += reports.length; },
-          () => { state.off = true; });
+      channel.send(JSON.stringify({ v: 1, session: state.session, sent: Date.now(), reports }));
+      state.reports += reports.length;
     } catch { state.off = true; }
     if (state.queue.length) state.timer = setTimeout(flush, 50);
   }
@@ -158,4 +168,17 @@
       return ws;
     },
   });
+  if (document.readyState === "complete") openChannel();
+  else window.addEventListener("load", openChannel, { once: true });
+
+  // `socket.constructor === WebSocket` stays true, as it is without the probe.
+  restoreConstructor(Native, window.WebSocket);
+  if (NativeTarget) restoreConstructor(NativeTarget, window.EventTarget);
+
+  function restoreConstructor(native, proxy) {
+    try {
+      const own = Object.getOwnPropertyDescriptor(native.prototype, "constructor");
+      if (own) Object.defineProperty(native.prototype, "constructor", { ...own, value: proxy });
+    } catch { /* a frozen prototype keeps the native constructor */ }
+  }
 })();

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import aiohttp
 import pytest
 
 from nanodev.frontend.mapcache import fetchable
@@ -73,15 +75,37 @@ def batch(**report: Any) -> dict[str, Any]:
     return {"v": 1, "session": "abc123", "sent": time.time() * 1000, "reports": [base | report]}
 
 
-async def post(nano: Nano, body: Any, origin: str | None = "same") -> tuple[int, str]:
-    headers = {"Content-Type": "text/plain"}
+async def send(nano: Nano, *frames: Any, origin: str | None = "same") -> tuple[int, str]:
+    """Open the report channel and send `frames`: (close code, reason), or (HTTP status, body)
+    when the upgrade was refused; (0, "") when the channel is still open after them."""
+    headers = {}
     if origin is not None:
         headers["Origin"] = nano.base if origin == "same" else origin
-    data = body if isinstance(body, bytes) else json.dumps(body).encode()
-    async with nano.session.post(
-        nano.base + "/__nanodev/probe/report", data=data, headers=headers
-    ) as response:
-        return response.status, await response.text()
+    try:
+        ws = await nano.session.ws_connect(nano.base + "/__nanodev/probe/ws", headers=headers)
+    except aiohttp.WSServerHandshakeError as exc:
+        return exc.status, exc.message
+    async with ws:
+        for frame in frames:
+            if isinstance(frame, bytes):
+                await ws.send_bytes(frame)
+            else:
+                await ws.send_str(frame if isinstance(frame, str) else json.dumps(frame))
+        try:
+            msg = await ws.receive(timeout=0.5)
+        except TimeoutError:  # still open: every frame was taken
+            return 0, ""
+        if msg.type is aiohttp.WSMsgType.CLOSE:
+            return int(msg.data), str(msg.extra or "")
+    return 0, ""
+
+
+async def until_recorded(nano: Nano, count: int) -> list[PageSocket]:
+    deadline = time.monotonic() + 5
+    while len(found := page_reports(nano)) < count:
+        assert time.monotonic() < deadline
+        await asyncio.sleep(0.02)
+    return found
 
 
 def page_reports(nano: Nano) -> list[PageSocket]:
@@ -90,39 +114,51 @@ def page_reports(nano: Nano) -> list[PageSocket]:
 
 async def test_a_same_origin_report_is_recorded_redacted(nano: Nano) -> None:
     url = "ws://127.0.0.1/__ws/websocket?room_id=r&key=nk_live_abcdefghijklmnop"
-    status, _ = await post(nano, batch(url=url, page="http://127.0.0.1/?token=abcdefgh12345"))
-    assert status == 204
-    [report] = page_reports(nano)
+    assert await send(nano, batch(url=url, page="http://127.0.0.1/?token=abcdefgh12345")) == (
+        0,
+        "",
+    )
+    [report] = await until_recorded(nano, 1)
     assert report.url == "ws://127.0.0.1/__ws/websocket?room_id=r&key=nk_live_…mnop"
     assert "abcdefgh12345" not in report.page_url
     assert report.origin == nano.base and report.page_session == "abc123"
 
 
 @pytest.mark.parametrize("origin", ["http://evil.example", "null", None, "http://127.0.0.1:1"])
-async def test_cross_origin_and_originless_posts_are_refused(
+async def test_cross_origin_and_originless_pages_are_refused(
     nano: Nano, origin: str | None
 ) -> None:
-    status, text = await post(nano, batch(), origin=origin)
-    assert status == 403 and "this server's own pages only" in text
+    async with nano.session.get(
+        nano.base + "/__nanodev/probe/ws",
+        headers={
+            "Connection": "Upgrade",
+            "Upgrade": "websocket",
+            "Sec-WebSocket-Version": "13",
+            "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+            **({"Origin": origin} if origin else {}),
+        },
+    ) as response:
+        assert response.status == 403
+        assert "this server's own pages only" in await response.text()
     assert page_reports(nano) == []
 
 
 async def test_size_and_shape_are_capped(nano: Nano) -> None:
-    status, text = await post(nano, b"x" * (MAX_BODY + 1))
-    assert status == 413
-    status, text = await post(nano, b"{not json")
-    assert status == 400 and "Bad probe report" in text
-    status, text = await post(nano, batch(what="explode"))
-    assert status == 400 and "reports.0.what" in text
-    status, text = await post(nano, {**batch(), "reports": [batch()["reports"][0]] * 51})
-    assert status == 400 and "reports" in text
+    assert (await send(nano, "x" * (MAX_BODY + 1)))[0] == 1009
+    code, reason = await send(nano, "{not json")
+    assert code == 1007 and reason.startswith("bad probe report")
+    code, reason = await send(nano, batch(what="explode"))
+    assert code == 1007 and "reports.0.what" in reason
+    code, reason = await send(nano, {**batch(), "reports": [batch()["reports"][0]] * 51})
+    assert code == 1007 and "reports" in reason
+    assert (await send(nano, b"\x00binary"))[0] == 1003
     assert page_reports(nano) == []
 
 
 async def test_rate_is_capped(nano: Nano) -> None:
-    statuses = [(await post(nano, batch()))[0] for _ in range(MAX_POSTS_PER_S + 5)]
-    assert statuses.count(204) == MAX_POSTS_PER_S
-    assert set(statuses[MAX_POSTS_PER_S:]) == {429}
+    code, reason = await send(nano, *[batch()] * (MAX_POSTS_PER_S + 5))
+    assert code == 1008 and f"over {MAX_POSTS_PER_S} report frames a second" in reason
+    assert len(await until_recorded(nano, MAX_POSTS_PER_S)) == MAX_POSTS_PER_S
 
 
 async def test_off_means_no_script_and_no_reports(
@@ -130,7 +166,7 @@ async def test_off_means_no_script_and_no_reports(
 ) -> None:
     nano = await make_nano(page_probe=False)
     assert (await nano.get("/__nanodev/probe.js")).status == 404
-    assert (await post(nano, batch()))[0] == 404
+    assert (await send(nano, batch()))[0] == 404
     html = await (await nano.get("/")).text()
     assert "probe.js" not in html
     on = await make_nano()
