@@ -102,13 +102,19 @@ def page_join(recorder: Recorder) -> dict[int, PageStory]:
     return join(sides, stories(reports)) if reports else {}
 
 
-def both_sides(recorder: Recorder, summary: FlowSummary) -> dict[str, Any] | None:
-    """A handshake's two halves: what the page saw and what nanodev (or the Worker) answered."""
+def both_sides(
+    recorder: Recorder, summary: FlowSummary, response: Event | None = None
+) -> dict[str, Any] | None:
+    """A handshake's two halves: what the page saw and what nanodev (or, with --upstream, the
+    Worker: its refusal's body, relayed) answered."""
     if not summary.upgrade:
         return None
     story = page_join(recorder).get(summary.id)
     status = summary.status if summary.status is not None else "…"
-    answer = f"{status} {summary.cause}".strip() if summary.status != 101 else "101 accepted"
+    why = summary.cause
+    if not why and isinstance(response, Responded):
+        why = response.body.strip().splitlines()[0][:300] if response.body.strip() else ""
+    answer = f"{status} {why}".strip() if summary.status != 101 else "101 accepted"
     return {
         "page": story.to_json() if story is not None else None,
         "page_sentence": story.sentence()
@@ -220,7 +226,7 @@ def flow_detail(recorder: Recorder, flow_id: int) -> dict[str, Any] | None:
     if isinstance(request, RequestReceived):
         detail |= _request_parts(request, summary)
     detail["pattern"] = next((p for p in patterns(recorder) if flow_id in p["flows"]), None)
-    detail["sides"] = both_sides(recorder, summary)
+    detail["sides"] = both_sides(recorder, summary, by_kind.get(Responded))
     return detail
 
 
