@@ -18,6 +18,7 @@ import re
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from pathlib import Path
 from typing import Literal
 
@@ -190,6 +191,7 @@ class PageProbe:
         recorder = self.recorder()
         for report in batch.reports:
             frames, label, collapsed, hint = first_own(stacks.get(id(report), ([], [])), lookup)
+            frames = tuple(replace(f, url=redact_url(f.url)) for f in frames)
             recorder.record(
                 PageSocket(
                     0,

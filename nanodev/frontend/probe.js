@@ -50,6 +50,10 @@
     return (maskKeys(text.slice(0, q)) + "?" + parts.join("&")).slice(0, 2048);
   }
 
+  // Script URLs in a stack (an inline script's is the page's own URL, ?token= and all).
+  const redactStack = (stack) => maskKeys(stack.replace(/(https?:\/\/[^\s()]+?)(:\d+:\d+)/g,
+    (_m, url, at) => redactUrl(url) + at));
+
   function allowedNow() {
     const now = Date.now();
     while (state.sentAt.length && now - state.sentAt[0] > 1000) state.sentAt.shift();
@@ -111,8 +115,8 @@
     state.attemptsByUrl.set(url, attempt);
     report({ socket, url, what: "construct", t: Date.now(), ms: 0, attempt,
       since: previous === undefined ? null : born - previous,
-      page: redactUrl(location.href), stack: maskKeys(stack).slice(0, 8000),
-      creator: maskKeys(creator).slice(0, 8000) });
+      page: redactUrl(location.href), stack: redactStack(stack).slice(0, 8000),
+      creator: redactStack(creator).slice(0, 8000) });
     watch(ws, socket, url, born);
   }
 
