@@ -205,7 +205,7 @@ class DevProxy:
         headers = upstream_headers(request.headers, self.origin, page_host=request.host)
         probe = wants_probe(request, self.page_probe())
         if probe:  # an uncompressed page, so the probe can go in
-            headers.popall("Accept-Encoding", None)
+            headers["Accept-Encoding"] = "identity"
         body = request.content.iter_chunked(CHUNK) if request.body_exists else None
         try:
             upstream = await self.session.request(
