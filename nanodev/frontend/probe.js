@@ -140,7 +140,7 @@
     window.EventTarget = new Proxy(NativeTarget, {
       construct(target, args, newTarget) {
         const obj = Reflect.construct(target, args, newTarget);
-        if (newTarget !== target && newTarget !== window.EventTarget) {
+        if (newTarget !== target && newTarget !== window.EventTarget && budget(newTarget)) {
           try {
             const stack = stackNow();
             creators.push({ ref: new WeakRef(obj), stack, script: scriptOf(ownLine(stack)) });
@@ -150,6 +150,16 @@
         return obj;
       },
     });
+  }
+
+  // A stack costs microseconds: a class built in bulk (models, emitters) gets a few a second.
+  const spent = new WeakMap();
+  function budget(cls) {
+    const now = performance.now();
+    const used = spent.get(cls);
+    if (!used || now - used.since > 1000) { spent.set(cls, { since: now, n: 1 }); return true; }
+    used.n += 1;
+    return used.n <= 20;
   }
 
   function creatorStack(stack) {
@@ -175,9 +185,11 @@
   if (document.readyState === "complete") openChannel();
   else window.addEventListener("load", openChannel, { once: true });
 
-  // `socket.constructor === WebSocket` stays true, as it is without the probe.
+  // `socket.constructor === WebSocket` stays true, as it is without the probe. Not so for
+  // EventTarget: every DOM node inherits EventTarget.prototype, and changing it slows every
+  // page load (benchmarks/bench_pageprobe.py); subclasses keep their own constructor anyway.
   restoreConstructor(Native, window.WebSocket);
-  if (NativeTarget) restoreConstructor(NativeTarget, window.EventTarget);
+
 
   function restoreConstructor(native, proxy) {
     try {

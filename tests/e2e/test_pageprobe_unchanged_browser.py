@@ -144,6 +144,8 @@ async def test_no_exception_and_no_output_when_nanodev_is_gone(
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.on("console", lambda m: console.append(m.text))
         await page.goto(f"{nano.base}/")
+        # nanodev goes away once the page is up (its report socket open, as after any load).
+        await page.wait_for_function("__nanodevProbe.channel?.readyState === 1")
         port = nano.server.port
         await nano.server.close()
         log = await page.evaluate("(u) => trace(u)", f"ws://127.0.0.1:{port}/x")

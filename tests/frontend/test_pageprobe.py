@@ -16,6 +16,7 @@ from nanodev.frontend.pageprobe import (
     MAX_BODY,
     MAX_POSTS_PER_S,
     SNIPPET,
+    VERSION,
     RateCap,
     inject_probe,
     redact_url,
@@ -170,7 +171,8 @@ async def test_off_means_no_script_and_no_reports(
     html = await (await nano.get("/")).text()
     assert "probe.js" not in html
     on = await make_nano()
-    assert (await on.get("/__nanodev/probe.js")).status == 200
-    assert (
-        '<script src="/__nanodev/probe.js" data-nanodev-probe>' in await (await on.get("/")).text()
-    )
+    plain = await on.get("/__nanodev/probe.js")
+    assert plain.status == 200 and plain.headers["Cache-Control"] == "no-cache"
+    versioned = await on.get(f"/__nanodev/probe.js?v={VERSION}")
+    assert "immutable" in versioned.headers["Cache-Control"]  # page loads take it from cache
+    assert SNIPPET.decode() in await (await on.get("/")).text()

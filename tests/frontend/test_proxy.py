@@ -15,6 +15,7 @@ from aiohttp.test_utils import TestServer
 from multidict import CIMultiDict
 
 from nanodev.frontend.chooser import FRONTEND
+from nanodev.frontend.pageprobe import SNIPPET
 from nanodev.frontend.proxy import (
     downstream_headers,
     normalize_origin,
@@ -283,10 +284,7 @@ async def test_pages_from_the_dev_server_get_the_page_probe(
     nano = await make_nano(frontend_url=dev.origin)
     page = await nano.get("/", headers={"Accept": "text/html", "Accept-Encoding": "gzip"})
     text = await page.text()
-    assert text == (
-        '<html><script src="/__nanodev/probe.js" data-nanodev-probe></script>'
-        "<body>DEV-SERVER</body></html>"
-    )
+    assert text == f"<html>{SNIPPET.decode()}<body>DEV-SERVER</body></html>"
     assert int(page.headers["Content-Length"]) == len(text.encode())
     headers = dev.seen[-1]["headers"]
     assert isinstance(headers, dict) and headers["Accept-Encoding"] == "identity"

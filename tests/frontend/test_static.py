@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from nanodev.frontend.pageprobe import SNIPPET
 from nanodev.frontend.static import contained, content_type, decode_path, lookup
 from tests.conftest import Nano
 
@@ -224,7 +225,7 @@ async def test_pages_get_the_page_probe_first_unless_it_is_off(
 ) -> None:
     nano = await make_nano(static_dir=site)
     html = await (await nano.get("/", headers={"Accept": "text/html"})).text()
-    probe = html.index('<script src="/__nanodev/probe.js" data-nanodev-probe></script>')
+    probe = html.index(SNIPPET.decode())
     assert probe < html.index("APP-INDEX")  # before any of the page's own scripts
     assert "probe.js" not in await (await nano.get("/assets/app.js")).text()
     # nanodev.toml may turn it off live: a new settings object, read per page.
