@@ -134,3 +134,21 @@ def test_roomless_pattern_needs_repeats_a_cookie_and_no_room_id_at_all() -> None
     assert roomless_repeats([_hs(1, "", False), _hs(2, "", False)]) == []
     assert roomless_repeats([_hs(1, "room_id="), _hs(2, "room_id=")]) == []
     assert len(roomless_repeats([_hs(1, "x=1"), _hs(2, ""), _hs(3, "x=1")])) == 1
+
+
+def test_the_roomless_pattern_names_the_lines_that_created_the_sockets() -> None:
+    from nanodev.inspector.explain import with_creating_lines  # noqa: PLC0415
+
+    pattern = {
+        "cause": "3 handshakes carried no room_id",
+        "fix": "Build the URL later",
+        "flows": [1],
+    }
+    named = with_creating_lines(pattern, ["src/App.tsx:118 useStableSocket"])
+    assert named["cause"] == (
+        "3 handshakes carried no room_id; the socket was created at src/App.tsx:118 in "
+        "useStableSocket"
+    )
+    assert named["fix"] == "In src/App.tsx:118: Build the URL later"
+    assert named["created_at"] == ["src/App.tsx:118 useStableSocket"]
+    assert with_creating_lines(pattern, []) is pattern

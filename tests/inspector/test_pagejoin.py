@@ -4,8 +4,15 @@ from __future__ import annotations
 
 from nanodev.inspector.pagejoin import HandshakeSide, PageStory, join, stories
 from nanodev.record import PageSocket
+from tests.conftest import Nano
 
 ORIGIN = "http://127.0.0.1:3000"
+UPGRADE = {
+    "Connection": "Upgrade",
+    "Upgrade": "websocket",
+    "Sec-WebSocket-Version": "13",
+    "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+}
 
 
 def construct(
@@ -85,3 +92,17 @@ def test_a_story_without_its_construction_and_nothing_seen() -> None:
     story = PageStory("s", 1)
     assert story.sentence() == "opened by an unknown line → nothing seen by the page yet"
     assert join([hs(1, 0.0)], stories([seen("s", 1, "open", 2)])) == {}
+
+
+async def test_a_handshake_without_a_page_report_says_unmatched(nano: Nano) -> None:
+    refused = await nano.session.get(nano.base + "/__ws/websocket", headers=UPGRADE)
+    assert refused.status == 400
+    assert (await nano.get("/health")).status == 200
+    flows = (await (await nano.get("/__nanodev/api/flows")).json())["flows"]
+    by_upgrade = {f["upgrade"]: f["id"] for f in flows}
+    detail = await (await nano.get(f"/__nanodev/api/flows/{by_upgrade[True]}")).json()
+    assert detail["sides"]["page"] is None
+    assert detail["sides"]["page_sentence"].startswith("unmatched: no page report fits")
+    assert detail["sides"]["nanodev"] == "400 room_id query parameter is missing"
+    plain = await (await nano.get(f"/__nanodev/api/flows/{by_upgrade[False]}")).json()
+    assert plain["sides"] is None
