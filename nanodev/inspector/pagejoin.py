@@ -49,7 +49,9 @@ class PageStory:
             head = f"opened by {where}" + (f" in {function}" if function else "")
         rest = []
         if first is not None and first.attempt > 1:
-            rest.append(f"reconnect attempt {first.attempt}")
+            gap = first.since_previous_ms
+            after = f" ({gap / 1000:.1f} s after the last)" if gap is not None else ""
+            rest.append(f"reconnect attempt {first.attempt}{after}")
         if self.seen:
             saw = " + ".join(_seen_word(e) for e in self.seen)
             rest.append(f"saw {saw} after {self.seen[-1].page_ms:.0f} ms")

@@ -22,6 +22,7 @@ def construct(
     url: str = "ws://127.0.0.1:3000/__ws/websocket?room_id",
     attempt: int = 1,
     origin: str = ORIGIN,
+    since: float | None = None,
 ) -> PageSocket:
     return PageSocket(
         0,
@@ -33,6 +34,7 @@ def construct(
         "http://127.0.0.1:3000/",
         origin,
         attempt=attempt,
+        since_previous_ms=since,
         opened_by="src/App.tsx:118 useStableSocket",
     )
 
@@ -51,15 +53,15 @@ def test_each_attempt_joins_its_own_handshake() -> None:
             construct("s1", 1, 10.00),
             seen("s1", 1, "error", 3),
             seen("s1", 1, "close", 3, 1006),
-            construct("s1", 2, 11.00, attempt=2),
+            construct("s1", 2, 11.00, attempt=2, since=1000.0),
             seen("s1", 2, "close", 4, 1006),
         ]
     )
     joined = join([hs(7, 10.01), hs(8, 11.002)], page)
     assert joined[7].socket == 1 and joined[8].socket == 2
     assert joined[8].sentence() == (
-        "opened by src/App.tsx:118 in useStableSocket → reconnect attempt 2, saw close 1006 "
-        "after 4 ms"
+        "opened by src/App.tsx:118 in useStableSocket → reconnect attempt 2 (1.0 s after the "
+        "last), saw close 1006 after 4 ms"
     )
     assert joined[7].to_json()["close_code"] == 1006
 
