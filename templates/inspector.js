@@ -131,7 +131,8 @@
     if (c && c.hint) page.append(el('div', 'muted hint', c.hint));
     if (c && c.frames.length) {
       const own = c.frames.filter((fr) => !/node_modules|__nanodev\/probe\.js/.test(fr.source || fr.url));
-      const rows = own.slice(0, 8).map((fr) => [fr.source ? `${fr.source}:${fr.source_line}` : `${fr.url}:${fr.line}:${fr.column + 1}`, fr.function || fr.name || '(anonymous)']);
+      const where = (fr) => fr.source ? `${fr.source}:${fr.source_line}` : `${fr.url.replace(/^https?:\/\/[^/]+/, '')}:${fr.line}:${fr.column + 1}`;
+      const rows = own.slice(0, 8).map((fr) => [where(fr), fr.function || fr.name || '(anonymous)']);
       page.append(el('div', 'muted', `stack (${c.collapsed} library frame${c.collapsed === 1 ? '' : 's'} above collapsed)`), table(['where', 'function'], rows));
     }
     const ours = el('div', 'nanodev-side', el('strong', null, 'nanodev: '), s.nanodev);
