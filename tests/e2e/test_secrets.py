@@ -148,13 +148,25 @@ async def test_canaries_in_page_probe_reports_never_reach_a_sink_in_full(
     url = nano.ws_url(
         room_id="canary-room", key=key, session_token=canaries["socket session_token"]
     )
+    sent: list[str] = []  # what left the page on the probe's socket, before nanodev saw it
+
+    def on_socket(ws: Any) -> None:
+        if "/__nanodev/probe/ws" in ws.url:
+            ws.on("framesent", lambda payload: sent.append(str(payload)))
+
     async with chromium() as browser:
         page = await browser.new_page()
+        page.on("websocket", on_socket)
         await page.goto(f"{nano.base}/?token={canaries['page token']}")
         assert await page.evaluate("(u) => open_socket(u)", url) == 1000
         await wait_for(
             lambda: sum(e.kind == "page_socket" for _s, e in nano.core.recorder.events) >= 3
         )
+    in_page = "\n".join(sent)
+    assert "canary-room" in in_page  # the reports did go out
+    for name in ("socket key", "socket session_token", "page token"):
+        assert canaries[name] not in in_page, f"{name} left the page in full"
+        assert fingerprint(canaries[name]) in in_page, f"{name}: the page's fingerprint differs"
     # A report that skipped the page's fingerprinting still stores none.
     raw_url = f"ws://127.0.0.1/__ws/websocket?room_id=r&key={canaries['raw report key']}"
     raw = {
