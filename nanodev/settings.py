@@ -109,6 +109,9 @@ class Settings(BaseModel):
     log_format: Literal["text", "json"] = Field(
         "text", description="Terminal lines as text, or one JSON object per line (as tail --json)."
     )
+    page_probe: bool = Field(
+        True, description="Inject the page probe: what the page saw of each socket, and its line."
+    )
 
     @field_validator("allowed_hosts", "allowed_origins", mode="before")
     @classmethod

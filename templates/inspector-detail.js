@@ -13,6 +13,7 @@
       el('div', 'cause', el('strong', null, 'Cause: '), d.explanation.cause),
       d.explanation.fix ? el('div', 'fix', el('strong', null, 'Fix: '), d.explanation.fix) : null));
     if (d.pattern) parts.push(el('div', 'pattern', el('strong', null, 'Pattern: '), d.pattern.cause, el('br'), el('strong', null, 'Fix: '), d.pattern.fix));
+    if (d.sides) parts.push(...renderSides(d.sides));
     if (d.timeline && d.timeline.marks.length) parts.push(...renderTimeline(d.timeline));
     if (d.page_session && d.page_session.attempts.length > 1) parts.push(...renderSession(d.page_session, f.id));
     if (d.rewrite) parts.push(el('p', null, 'Rewritten ', el('code', null, d.rewrite.original), ' → ', el('code', null, d.rewrite.target), ` (${d.rewrite.destination}: ${d.rewrite.reason})`));
@@ -33,6 +34,20 @@
       table(['source', 'present', 'outcome', 'detail'], a.trace.map((s) => [s.source, s.present ? 'yes' : 'no', s.outcome, s.detail]))];
   }
   const FRAMES_SHOWN = 100;  // a busy socket's 500 recorded frames cost a long redraw; ask for more
+  // Both sides of a socket: the page probe's report beside nanodev's (or the Worker's) answer.
+  function renderSides(s) {
+    const c = s.page && s.page.construct;
+    const page = el('div', 'page-side', el('strong', null, 'page: '), el('span', 'sentence', s.page_sentence));
+    if (c && c.hint) page.append(el('div', 'muted hint', c.hint));
+    if (c && c.frames.length) {
+      const own = c.frames.filter((fr) => !/node_modules|__nanodev\/probe\.js/.test(fr.source || fr.url));
+      const where = (fr) => fr.source ? `${fr.source}:${fr.source_line}` : `${fr.url.replace(/^https?:\/\/[^/]+/, '')}:${fr.line}:${fr.column + 1}`;
+      const rows = own.slice(0, 8).map((fr) => [where(fr), fr.function || fr.name || '(anonymous)']);
+      page.append(el('div', 'muted', `stack (${c.collapsed} library frame${c.collapsed === 1 ? '' : 's'} above collapsed)`), table(['where', 'function'], rows));
+    }
+    const ours = el('div', 'nanodev-side', el('strong', null, 'nanodev: '), s.nanodev);
+    return [el('h3', null, 'Both sides'), el('div', 'side sides', page, ours)];
+  }
   function renderFrames(d) {
     const body = el('tbody');
     const draw = (frames) => body.replaceChildren(...frames.map((fr) => el('tr', null,

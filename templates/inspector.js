@@ -256,6 +256,9 @@
     $('list').addEventListener('scroll', () => requestAnimationFrame(drawList), { passive: true });
     window.addEventListener('resize', () => requestAnimationFrame(drawList));
     resizable();
+    // A link to one flow (`/__nanodev/#flow=12`, as the demo and the page probe give): open it.
+    const linked = /^#flow=(\d+)$/.exec(location.hash);
+    if (linked) select(Number(linked[1]));
     connect();
     setInterval(tick, 250);
     tick();

@@ -72,6 +72,13 @@ def help_for(field: str) -> str:
     help=help_for("log_format"),
 )
 @click.option(
+    "--no-page-probe",
+    "page_probe",
+    flag_value=False,
+    default=None,
+    help="Do not inject the page probe (/__nanodev/probe.js) into served HTML.",
+)
+@click.option(
     "--config",
     type=click.Path(path_type=Path, dir_okay=False),
     default=None,

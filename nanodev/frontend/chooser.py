@@ -19,6 +19,7 @@ from aiohttp import web
 from nanodev.core import CORE, Core
 from nanodev.frontend import demo
 from nanodev.frontend.livereload import CLIENT_PATH, WS_PATH, ReloadHub
+from nanodev.frontend.pageprobe import PageProbe
 from nanodev.record import FLOW, Note, now
 from nanodev.settings import Settings
 
@@ -33,6 +34,7 @@ class Frontend:
     """The frontend parts one app owns; built at startup, closed at cleanup."""
 
     hub: ReloadHub
+    probe: PageProbe
     site: StaticSite | None = None
     proxy: DevProxy | None = None
     session: aiohttp.ClientSession | None = None
@@ -62,9 +64,15 @@ def describe_frontend(settings: Settings) -> str:
 def add_routes(app: web.Application) -> None:
     """nanodev's own page-origin routes; they sit before the gateway's catch-all."""
     hub = ReloadHub(lambda: app[CORE].settings.allowed_origins)
-    app[FRONTEND] = Frontend(hub)
+    probe = PageProbe(
+        lambda: app[CORE].recorder,
+        lambda: app[CORE].settings.page_probe,
+        lambda: app[CORE].settings.allowed_origins,
+    )
+    app[FRONTEND] = Frontend(hub, probe)
     app.router.add_get(WS_PATH, hub.handle_ws)
     app.router.add_get(CLIENT_PATH, hub.client_js)
+    probe.add_routes(app)
     demo.add_routes(app)
     app.cleanup_ctx.append(_frontend_ctx)
     app.on_shutdown.append(_close_sockets)
@@ -78,7 +86,7 @@ async def _frontend_ctx(app: web.Application) -> AsyncIterator[None]:
     elif settings.static_dir is not None:
         from nanodev.frontend.static import StaticSite  # noqa: PLC0415
 
-        fe.site = StaticSite(settings.static_dir)
+        fe.site = StaticSite(settings.static_dir, page_probe=lambda: core.settings.page_probe)
         core.frontend = static
     else:
         core.frontend = builtin_demo
@@ -98,6 +106,7 @@ async def _frontend_ctx(app: web.Application) -> AsyncIterator[None]:
         if fe.reloader is not None:
             await fe.reloader.close()
         await fe.hub.close_all()
+        await fe.probe.close()
         if fe.session is not None:
             await fe.session.close()
 
@@ -108,7 +117,11 @@ def _start_proxy(core: Core, fe: Frontend, url: str) -> None:
     # No cookie jar: cookies belong to the browser, never to a session shared by all tabs.
     fe.session = aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar(), auto_decompress=False)
     fe.proxy = DevProxy(
-        url, fe.session, core.recorder, allowed_origins=lambda: core.settings.allowed_origins
+        url,
+        fe.session,
+        core.recorder,
+        allowed_origins=lambda: core.settings.allowed_origins,
+        page_probe=lambda: core.settings.page_probe,
     )
     core.frontend = proxied
 
@@ -117,6 +130,7 @@ async def _close_sockets(app: web.Application) -> None:
     """Reload listeners and relayed dev-server sockets end with the server (1001)."""
     fe = app[FRONTEND]
     await fe.hub.close_all()
+    await fe.probe.close_all()
     if fe.proxy is not None:
         await fe.proxy.close_all()
 

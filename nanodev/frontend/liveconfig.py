@@ -31,6 +31,7 @@ LIVE_FIELDS = frozenset(
         "max_socket_buffer_bytes",
         "room_idle_seconds",
         "hibernate_after",
+        "page_probe",
     }
 )
 

@@ -51,6 +51,7 @@ WS_HANDSHAKE = frozenset(
 CONNECT_TIMEOUT_S = 3.0
 READ_TIMEOUT_S = 30.0
 CHUNK = 64 * 1024
+MAX_INJECTED = 8 * 1024 * 1024  # larger HTML is streamed without the page probe
 
 
 def normalize_origin(url: str) -> str:
@@ -131,6 +132,25 @@ def downstream_headers(
     return out
 
 
+def wants_probe(request: web.Request, enabled: bool) -> bool:
+    """A page navigation, when the probe is on: its HTML gets the probe script."""
+    return (
+        enabled
+        and request.method == "GET"
+        and "text/html" in request.headers.get("Accept", "")
+        and request.headers.get("Upgrade", "").lower() != "websocket"
+    )
+
+
+def injectable(upstream: aiohttp.ClientResponse) -> bool:
+    """Plain (uncompressed) HTML of a bounded size: anything else streams through untouched."""
+    return (
+        upstream.content_type == "text/html"
+        and upstream.headers.get("Content-Encoding", "identity") == "identity"
+        and (upstream.content_length or 0) <= MAX_INJECTED
+    )
+
+
 def requested_protocols(headers: Mapping[str, str]) -> tuple[str, ...]:
     raw = headers.get("Sec-WebSocket-Protocol", "")
     return tuple(p.strip() for p in raw.split(",") if p.strip())
@@ -157,6 +177,7 @@ class DevProxy:
         *,
         allowed_origins: Callable[[], Iterable[str]] = tuple,
         read_timeout: float = READ_TIMEOUT_S,
+        page_probe: Callable[[], bool] = lambda: False,
     ) -> None:
         self.origin = normalize_origin(origin)
         self.session = session
@@ -166,6 +187,7 @@ class DevProxy:
             total=None, connect=CONNECT_TIMEOUT_S, sock_read=read_timeout
         )
         self.relays: set[web.WebSocketResponse] = set()
+        self.page_probe = page_probe
 
     async def handle(self, request: web.Request, flow: int = 0) -> web.StreamResponse:
         try:
@@ -181,6 +203,9 @@ class DevProxy:
         self, request: web.Request, target: URL, flow: int
     ) -> web.StreamResponse:
         headers = upstream_headers(request.headers, self.origin, page_host=request.host)
+        probe = wants_probe(request, self.page_probe())
+        if probe:  # an uncompressed page, so the probe can go in
+            headers["Accept-Encoding"] = "identity"
         body = request.content.iter_chunked(CHUNK) if request.body_exists else None
         try:
             upstream = await self.session.request(
@@ -195,6 +220,8 @@ class DevProxy:
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
             return self._failed(request, flow, exc)
         async with upstream:
+            if probe and injectable(upstream):
+                return await self._with_probe(upstream)
             response = web.StreamResponse(
                 status=upstream.status,
                 reason=upstream.reason,
@@ -209,6 +236,14 @@ class DevProxy:
                 return response  # headers are gone already; ending the body is all we can do
             await response.write_eof()
         return response
+
+    async def _with_probe(self, upstream: aiohttp.ClientResponse) -> web.StreamResponse:
+        from nanodev.frontend.pageprobe import inject_probe  # noqa: PLC0415
+
+        headers = downstream_headers(upstream.headers, self.origin)
+        headers.popall("Content-Length", None)
+        body = inject_probe(await upstream.read())
+        return web.Response(status=upstream.status, body=body, headers=headers)
 
     def _failed(self, request: web.Request, flow: int, exc: BaseException) -> web.Response:
         slow = isinstance(exc, TimeoutError | aiohttp.ServerTimeoutError)

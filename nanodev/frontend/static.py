@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import mimetypes
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -18,6 +19,7 @@ from urllib.parse import unquote
 from aiohttp import web
 
 from nanodev.frontend.livereload import inject_snippet
+from nanodev.frontend.pageprobe import inject_probe
 
 NO_CACHE = {"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"}
 # Types a dev server must get right whatever the system's mime.types says.
@@ -118,11 +120,19 @@ def content_type(path: Path) -> str:
 
 
 class StaticSite:
-    """Answers frontend requests from one directory; HTML gets the live-reload snippet."""
+    """Answers frontend requests from one directory; HTML gets the live-reload snippet and
+    the page probe."""
 
-    def __init__(self, root: Path, *, live_reload: bool = True) -> None:
+    def __init__(
+        self,
+        root: Path,
+        *,
+        live_reload: bool = True,
+        page_probe: Callable[[], bool] = lambda: True,
+    ) -> None:
         self.configured = root
         self.live_reload = live_reload
+        self.page_probe = page_probe  # read per page: nanodev.toml may turn it off live
 
     @property
     def root(self) -> Path | None:
@@ -159,4 +169,6 @@ class StaticSite:
         body = await asyncio.to_thread(path.read_bytes)
         if self.live_reload:
             body = inject_snippet(body)
+        if self.page_probe():
+            body = inject_probe(body)
         return web.Response(body=body, content_type="text/html", charset="utf-8", headers=NO_CACHE)

@@ -21,11 +21,13 @@ from typing import Any, TextIO
 from nanodev.gateway import has_param
 from nanodev.inspector.explain import ROOMLESS_MIN_REPEATS, close_fix, roomless_explanation
 from nanodev.inspector.offline import capture_of, diagnose
+from nanodev.inspector.pagelines import OpenedBy
 from nanodev.inspector.terminal import Level, LogFormat, TermLine, render, status_level, use_colour
 from nanodev.record import (
     Closed,
     Event,
     Note,
+    PageSocket,
     Reloaded,
     RequestReceived,
     Responded,
@@ -57,6 +59,7 @@ class ConsoleLog:
         self._open: OrderedDict[int, tuple[float, str]] = OrderedDict()
         self._roomless: dict[str, int] = {}
         self._said: dict[str, int] = {}
+        self.opened_by = OpenedBy()  # the page probe's "opened by FILE:LINE", where known
 
     def __call__(self, seq: int, event: Event) -> None:
         for line in self.lines(event):
@@ -65,6 +68,8 @@ class ConsoleLog:
     def lines(self, event: Event, path: str = "") -> list[TermLine]:
         """The lines an event deserves: most none, answers one, a repeating pattern one more.
         `path` names a closing socket's path when its handshake was not seen (`tail`)."""
+        if isinstance(event, PageSocket):
+            return self._page_lines(event)
         line = self.line_for(event, path)
         out = [] if line is None else [line]
         if isinstance(event, RequestReceived):
@@ -92,6 +97,8 @@ class ConsoleLog:
         query = f"?{event.query}" if event.query else ""
         self._pending[event.flow] = (f"{event.method} {event.path}{query}", event)
         _bound(self._pending)
+        if event.upgrade:
+            self.opened_by.handshake(event)
 
     def _responded(self, event: Responded) -> TermLine | None:
         head = self._pending.pop(event.flow, None)
@@ -100,7 +107,13 @@ class ConsoleLog:
         said, fix = _cause_and_fix(head[1], event) if event.status >= 400 else ("", "")
         cause = f" {said}" if said else ""
         text = f"{head[0]} {event.status}{cause} {event.duration_ms:.1f}ms"
-        fields = {"flow": event.flow, "status": event.status, "duration_ms": event.duration_ms}
+        text, opened = self._opened(text, event.flow)
+        fields: dict[str, object] = {
+            "flow": event.flow,
+            "status": event.status,
+            "duration_ms": event.duration_ms,
+            **opened,
+        }
         return TermLine(event.ts, "request", status_level(event.status), text, fix, fields)
 
     def _upgraded(self, event: Upgraded) -> TermLine | None:
@@ -113,8 +126,22 @@ class ConsoleLog:
             f"{head[0]} 101 room={event.room} user={event.user_id} "
             f"via {event.source} {event.duration_ms:.1f}ms"
         )
+        text, opened = self._opened(text, event.flow)
         fields = {"flow": event.flow, "status": 101, "room": event.room, "user": event.user_id}
-        return TermLine(event.ts, "upgrade", "ok", text, "", fields)
+        return TermLine(event.ts, "upgrade", "ok", text, "", fields | opened)
+
+    def _opened(self, text: str, flow: int) -> tuple[str, dict[str, str]]:
+        """A handshake's line with the page line that opened it, when the page said so."""
+        said = self.opened_by.label(flow)
+        return (f"{text} {said}", {"opened_by": said}) if said else (text, {})
+
+    def _page_lines(self, event: PageSocket) -> list[TermLine]:
+        """A page report that explains handshakes whose line is already out: a line each."""
+        return [
+            TermLine(event.ts, "opened_by", "info", f"  ↳ #{flow} {said}", "", {"flow": flow})
+            for flow, said in self.opened_by.report(event)
+            if flow not in self._pending
+        ]
 
     def _closed(self, event: Closed, seen_path: str) -> TermLine:
         opened, path = self._open.pop(event.flow, (None, seen_path))

@@ -336,3 +336,17 @@ def subscribe_query_explanation(sent: Mapping[str, object] | None) -> Explanatio
         '(answered {"type":"query_subscribed","queryId":"q1"}, then a query_refresh after '
         'each change); to run SQL once, send rpc executeSQL with {"sql":…}',
     )
+
+
+def with_creating_lines(pattern: dict[str, object], lines: Sequence[str]) -> dict[str, object]:
+    """A room-less pattern's JSON naming the page lines that created its sockets (the page
+    probe's "opened by"), so the fix points at code rather than at a URL."""
+    if not lines:
+        return pattern
+    named = ", ".join(line.replace(" ", " in ", 1) for line in lines)
+    return {
+        **pattern,
+        "created_at": list(lines),
+        "cause": f"{pattern['cause']}; the socket was created at {named}",
+        "fix": f"In {lines[0].split(' ', 1)[0]}: {pattern['fix']}",
+    }

@@ -10,20 +10,18 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from typing import Any
-from urllib.parse import unquote
 
 from nanodev.inspector.copyas import curl_command, websocat_command
 from nanodev.inspector.explain import (
     Explanation,
     FlowFacts,
-    Handshake,
     explain_flow,
     frame_explanation,
     header_facts,
     query_params,
-    roomless_repeats,
 )
 from nanodev.inspector.filters import FlowFilter
+from nanodev.inspector.handshakes import both_sides, patterns
 from nanodev.inspector.offline import capture_of, diagnose
 from nanodev.inspector.timeline import page_session, socket_timeline
 from nanodev.record import (
@@ -98,7 +96,7 @@ def list_flows(
         "oldest": next(iter(recorder.flows), 0),
         "last_seq": recorder.last_seq,
         "dropped": recorder.dropped,
-        "patterns": [p.to_json() for p in roomless_repeats(handshakes(recorder))],
+        "patterns": patterns(recorder),
     }
 
 
@@ -168,44 +166,6 @@ def facts_of(flow: FlowSummary, close: Closed | None = None) -> FlowFacts:
     )
 
 
-def handshakes(recorder: Recorder) -> list[Handshake]:
-    out = []
-    users: dict[int, str] = {}  # flow → email, from the pipeline's `identify` notes
-    for _seq, event in recorder.events:
-        if isinstance(event, Note) and event.extra.get("identified"):
-            users[event.flow] = str(event.extra.get("email", ""))
-    for _seq, event in recorder.events:
-        if isinstance(event, RequestReceived) and event.upgrade:
-            flow = recorder.flows.get(event.flow)
-            out.append(
-                Handshake(
-                    event.flow,
-                    event.ts,
-                    event.path,
-                    event.query,
-                    "cookie" in event.headers,
-                    flow.status if flow else None,
-                    credential_session(event),
-                    users.get(event.flow, ""),
-                )
-            )
-    return out
-
-
-def credential_session(event: RequestReceived) -> str:
-    """The credential that ties retries to one page: the cookie's fingerprint, else the key's."""
-    cookie = event.headers.get("cookie", "")
-    if cookie:
-        return cookie
-    if event.headers.get("x-nano-key"):
-        return event.headers["x-nano-key"]
-    for part in event.query.split("&"):
-        name, _, value = part.partition("=")
-        if name in ("key", "api_key") and value:
-            return unquote(value)
-    return ""
-
-
 def list_events(
     recorder: Recorder,
     filt: FlowFilter,
@@ -269,10 +229,8 @@ def flow_detail(recorder: Recorder, flow_id: int) -> dict[str, Any] | None:
         detail[key] = found.to_json() if found is not None else None
     if isinstance(request, RequestReceived):
         detail |= _request_parts(request, summary)
-    detail["pattern"] = next(
-        (p.to_json() for p in roomless_repeats(handshakes(recorder)) if flow_id in p.flows),
-        None,
-    )
+    detail["pattern"] = next((p for p in patterns(recorder) if flow_id in p["flows"]), None)
+    detail["sides"] = both_sides(recorder, summary, by_kind.get(Responded))
     if summary.upgrade:
         detail["timeline"] = socket_timeline(recorder.events, flow_id)
         detail["page_session"] = page_session(recorder.events, recorder.flows, flow_id)

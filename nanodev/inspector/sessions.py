@@ -12,7 +12,7 @@ import time
 import typing
 from typing import Any
 
-from nanodev.record import EVENT_TYPES, SCHEMA_VERSION, AuthStep, Event, Recorder
+from nanodev.record import EVENT_TYPES, SCHEMA_VERSION, AuthStep, Event, Recorder, StackFrame
 
 FORMAT = "nanodev-session"
 MAX_IMPORT_EVENTS = 200_000
@@ -74,6 +74,8 @@ def _coerce(name: str, hint: Any, value: Any) -> Any:
         inner = typing.get_args(hint)[0]
         if inner is AuthStep:
             return tuple(AuthStep(**_step(v)) for v in value)
+        if inner is StackFrame:
+            return tuple(StackFrame(**_step(v, StackFrame)) for v in value)
         return tuple(value)
     if origin is dict and not isinstance(value, dict):
         raise ValueError(f"{name} must be an object")
@@ -90,8 +92,8 @@ _ACCEPTS: dict[Any, tuple[type, ...]] = {
 }
 
 
-def _step(value: Any) -> dict[str, Any]:
+def _step(value: Any, cls: type[AuthStep | StackFrame] = AuthStep) -> dict[str, Any]:
     if not isinstance(value, dict):
-        raise ValueError("an auth step must be an object")
-    names = {f.name for f in dataclasses.fields(AuthStep)}
+        raise ValueError(f"a {cls.__name__} must be an object")
+    names = {f.name for f in dataclasses.fields(cls)}
     return {k: v for k, v in value.items() if k in names}

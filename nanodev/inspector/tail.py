@@ -15,7 +15,7 @@ from nanodev.inspector.console import ConsoleLog
 from nanodev.inspector.filters import FlowFilter
 from nanodev.inspector.sessions import event_from_json
 from nanodev.inspector.terminal import LogFormat, TermLine
-from nanodev.record import RequestReceived
+from nanodev.record import PageSocket, RequestReceived
 
 LIVE_PATH = "/__nanodev/api/live"
 
@@ -40,7 +40,9 @@ class TailPrinter:
     def feed(self, item: dict[str, Any]) -> None:
         event = event_from_json(item["event"])
         flow = item.get("flow")
-        if not isinstance(event, RequestReceived) and not self._wanted(flow):
+        # Requests and page reports always reach the console: it needs them to write (or
+        # complete) a later line, which the filter then judges.
+        if not isinstance(event, RequestReceived | PageSocket) and not self._wanted(flow):
             return
         path = str((flow or {}).get("path") or "")
         for line in self.console.lines(event, path):

@@ -208,6 +208,47 @@ class WebhookAttempt(Event):
     duration_ms: float
 
 
+@dataclass(frozen=True, slots=True)
+class StackFrame:
+    """One frame of the page's stack when it built a socket, resolved through a source map
+    when one was found (`source` empty otherwise: `url:line:column` is the bundle position)."""
+
+    function: str
+    url: str
+    line: int
+    column: int
+    source: str = ""
+    source_line: int = 0
+    source_column: int = 0
+    name: str = ""
+
+
+@dataclass(slots=True)
+class PageSocket(Event):
+    """What the page itself saw of one socket (the page probe's report): its construction with
+    the stack at that moment, then `open`, `error` or `close` as the page's own handlers see
+    them. `socket` numbers constructions within one page session; `attempt` counts the
+    constructions of the same URL, and `since_previous_ms` is the page's time between them."""
+
+    kind: ClassVar[str] = "page_socket"
+    page_session: str
+    socket: int
+    what: str  # construct | open | error | close
+    url: str
+    page_url: str
+    origin: str
+    attempt: int = 1
+    page_ms: float = 0.0  # since the construction, on the page's clock
+    since_previous_ms: float | None = None
+    code: int | None = None
+    reason: str = ""
+    clean: bool | None = None
+    frames: tuple[StackFrame, ...] = ()
+    opened_by: str = ""  # "src/hooks/useRoomSocket.ts:42 useRoomSocket", or the bundle position
+    collapsed: int = 0  # frames above the app's own one (library and framework code)
+    hint: str = ""  # how to get file:line when no source map was found
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.kind: cls
     for cls in (
@@ -224,6 +265,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         UpstreamFailed,
         Note,
         WebhookAttempt,
+        PageSocket,
     )
 }
 

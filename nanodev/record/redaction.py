@@ -88,6 +88,9 @@ def redact_header(name: str, value: str) -> str:
         return f"{scheme} {fingerprint(cred)}" if cred else fingerprint(value)
     if lname in SECRET_HEADERS:
         return fingerprint(value)
+    if lname == "referer":  # the page's URL, with whatever ?token= the page was opened with
+        head, sep, query = value.partition("?")
+        return redact_text(head) + sep + redact_query(query)
     return redact_text(value)
 
 

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
 
 from nanodev.record.redaction import fingerprint, redact_text
+from tests.browser import chromium, needs_chromium
 from tests.conftest import Nano, rpc, wait_for
 
 API = "/__nanodev/api"
@@ -113,3 +115,89 @@ async def test_exported_json_holds_no_raw_secret_bytes(nano: Nano) -> None:
     assert b"ExportFrameCanary-0123456789" not in raw
     data: dict[str, Any] = json.loads(raw)
     assert any(e["kind"] == "frame" for e in data["events"])
+
+
+PROBE_PAGE = """<!doctype html><html><head><title>canary</title></head><body><script>
+window.open_socket = (url) => new Promise((resolve) => {
+  const ws = new WebSocket(url);
+  ws.onmessage = () => ws.close();
+  ws.onclose = (e) => resolve(e.code);
+});
+</script></body></html>"""
+
+
+@pytest.mark.browser
+@needs_chromium
+async def test_canaries_in_page_probe_reports_never_reach_a_sink_in_full(
+    make_nano: Callable[..., Awaitable[Nano]],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The page probe's reports (socket URL, page URL, stack) carry fingerprints only: the page
+    fingerprints before sending, and nanodev again on receipt (checked with a raw report)."""
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "index.html").write_text(PROBE_PAGE)
+    nano = await make_nano(static_dir=tmp_path / "site", log_requests=True)
+    key = await nano.key(key_id="nk_test_CanaryProbeKey0123456789")
+    canaries = {
+        "socket key": key,
+        "socket session_token": "CanaryProbeSession-0123456789",
+        "page token": "CanaryProbePageTok-0123456789",
+        "raw report key": "nk_test_CanaryRawReport0123456789",
+    }
+    url = nano.ws_url(
+        room_id="canary-room", key=key, session_token=canaries["socket session_token"]
+    )
+    sent: list[str] = []  # what left the page on the probe's socket, before nanodev saw it
+
+    def on_socket(ws: Any) -> None:
+        if "/__nanodev/probe/ws" in ws.url:
+            ws.on("framesent", lambda payload: sent.append(str(payload)))
+
+    async with chromium() as browser:
+        page = await browser.new_page()
+        page.on("websocket", on_socket)
+        await page.goto(f"{nano.base}/?token={canaries['page token']}")
+        assert await page.evaluate("(u) => open_socket(u)", url) == 1000
+        await wait_for(
+            lambda: sum(e.kind == "page_socket" for _s, e in nano.core.recorder.events) >= 3
+        )
+    in_page = "\n".join(sent)
+    assert "canary-room" in in_page  # the reports did go out
+    for name in ("socket key", "socket session_token", "page token"):
+        assert canaries[name] not in in_page, f"{name} left the page in full"
+        assert fingerprint(canaries[name]) in in_page, f"{name}: the page's fingerprint differs"
+    # A report that skipped the page's fingerprinting still stores none.
+    raw_url = f"ws://127.0.0.1/__ws/websocket?room_id=r&key={canaries['raw report key']}"
+    raw = {
+        "v": 1,
+        "session": "raw",
+        "sent": 0,
+        "reports": [{"socket": 1, "what": "construct", "url": raw_url, "t": 0, "page": raw_url}],
+    }
+    async with nano.session.ws_connect(
+        nano.base + "/__nanodev/probe/ws", headers={"Origin": nano.base}
+    ) as channel:
+        await channel.send_str(json.dumps(raw))
+        await wait_for(
+            lambda: any(
+                getattr(e, "page_session", "") == "raw" for _s, e in nano.core.recorder.events
+            )
+        )
+    sinks = {
+        "flows": await (await nano.get(f"{API}/flows")).text(),
+        "events": await (await nano.get(f"{API}/events")).text(),
+        "export": await (await nano.get(f"{API}/export")).text(),
+        "terminal": capsys.readouterr().out,
+    }
+    flows = json.loads(sinks["flows"])["flows"]
+    details = [await (await nano.get(f"{API}/flows/{f['id']}")).text() for f in flows]
+    sinks["details"] = "\n".join(details)
+    for name, secret in canaries.items():
+        for sink, text in sinks.items():
+            at = text.find(secret)
+            assert at < 0, f"{name} found in full in {sink}: {text[max(0, at - 300) : at + 40]}"
+    reports = [e for e in json.loads(sinks["export"])["events"] if e["kind"] == "page_socket"]
+    reported = json.dumps(reports, ensure_ascii=False)
+    for name, secret in canaries.items():
+        assert fingerprint(secret) in reported, f"{name}: no fingerprint in the page reports"

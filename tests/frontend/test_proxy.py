@@ -15,6 +15,7 @@ from aiohttp.test_utils import TestServer
 from multidict import CIMultiDict
 
 from nanodev.frontend.chooser import FRONTEND
+from nanodev.frontend.pageprobe import SNIPPET
 from nanodev.frontend.proxy import (
     downstream_headers,
     normalize_origin,
@@ -275,3 +276,21 @@ async def test_slow_dev_server_times_out_to_an_error_page(
     res = await nano.get("/slow")
     assert res.status == 504
     assert "did not answer in time" in await res.text()
+
+
+async def test_pages_from_the_dev_server_get_the_page_probe(
+    make_nano: Callable[..., Awaitable[Nano]], dev: DevServer
+) -> None:
+    nano = await make_nano(frontend_url=dev.origin)
+    page = await nano.get("/", headers={"Accept": "text/html", "Accept-Encoding": "gzip"})
+    text = await page.text()
+    assert text == f"<html>{SNIPPET.decode()}<body>DEV-SERVER</body></html>"
+    assert int(page.headers["Content-Length"]) == len(text.encode())
+    headers = dev.seen[-1]["headers"]
+    assert isinstance(headers, dict) and headers["Accept-Encoding"] == "identity"
+    # Not a page navigation (a fetch of the same HTML): streamed untouched.
+    plain = await nano.get("/", headers={"Accept": "*/*"})
+    assert await plain.text() == "<html><body>DEV-SERVER</body></html>"
+    off = await make_nano(frontend_url=dev.origin, page_probe=False)
+    page = await off.get("/", headers={"Accept": "text/html"})
+    assert await page.text() == "<html><body>DEV-SERVER</body></html>"

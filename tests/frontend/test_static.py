@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from nanodev.frontend.pageprobe import SNIPPET
 from nanodev.frontend.static import contained, content_type, decode_path, lookup
 from tests.conftest import Nano
 
@@ -217,3 +218,17 @@ async def test_missing_static_dir_is_a_page_not_a_crash(
     assert res.status == 503
     assert "npm run build" in await res.text()
     assert (await nano.get("/health")).status == 200
+
+
+async def test_pages_get_the_page_probe_first_unless_it_is_off(
+    make_nano: Callable[..., Awaitable[Nano]], site: Path
+) -> None:
+    nano = await make_nano(static_dir=site)
+    html = await (await nano.get("/", headers={"Accept": "text/html"})).text()
+    probe = html.index(SNIPPET.decode())
+    assert probe < html.index("APP-INDEX")  # before any of the page's own scripts
+    assert "probe.js" not in await (await nano.get("/assets/app.js")).text()
+    # nanodev.toml may turn it off live: a new settings object, read per page.
+    nano.core.settings = nano.core.settings.model_copy(update={"page_probe": False})
+    html = await (await nano.get("/", headers={"Accept": "text/html"})).text()
+    assert "probe.js" not in html and 'src="/__nanodev/reload/client.js"' in html

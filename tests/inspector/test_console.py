@@ -4,10 +4,12 @@ from nanodev.inspector.console import ConsoleLog
 from nanodev.record.events import (
     Closed,
     Note,
+    PageSocket,
     Reloaded,
     RequestReceived,
     Responded,
     RoomChanged,
+    StackFrame,
     Upgraded,
     close_meaning,
 )
@@ -123,3 +125,44 @@ def test_a_refusal_no_hop_judged_gets_the_cause_read_back() -> None:
     )
     assert lines[1].strip().startswith("→ ")  # the read-back fix, as for an emulated refusal
     assert lines[2] == "GET /api/thing 404 1.0ms"
+
+
+def _construct(ts: float, socket: int = 1) -> PageSocket:
+    frame = StackFrame("useStableSocket", "http://h/assets/app.js", 3, 9, "src/App.tsx", 118)
+    return PageSocket(
+        0,
+        ts,
+        "s1",
+        socket,
+        "construct",
+        "ws://h/__ws/websocket?room_id",
+        "http://h/",
+        "http://h",
+        frames=(frame,),
+        opened_by="src/App.tsx:118 useStableSocket",
+    )
+
+
+def _handshake(flow: int, ts: float) -> RequestReceived:
+    headers = {"origin": "http://h"}
+    return RequestReceived(flow, ts, "GET", "/__ws/websocket", "room_id", headers, "", "page", True)
+
+
+def test_opened_by_joins_the_line_in_either_order() -> None:
+    log = ConsoleLog(io.StringIO(), colour=False)
+    lines = _lines(
+        log,
+        _construct(10.0),  # the page's report first: the line carries it
+        _handshake(1, 10.01),
+        Responded(1, 10.02, 400, "text/plain", "", 0, 0.2, "room_id query parameter is missing"),
+        _handshake(2, 11.0),  # the handshake first: a line of its own follows
+        Responded(2, 11.01, 400, "text/plain", "", 0, 0.2, "room_id query parameter is missing"),
+        _construct(11.0, socket=2),
+        _construct(30.0, socket=3),  # no handshake near it: nothing said
+    )
+    assert lines == [
+        "GET /__ws/websocket?room_id 400 room_id query parameter is missing 0.2ms "
+        "opened by src/App.tsx:118 in useStableSocket",
+        "GET /__ws/websocket?room_id 400 room_id query parameter is missing 0.2ms",
+        "  ↳ #2 opened by src/App.tsx:118 in useStableSocket",
+    ]

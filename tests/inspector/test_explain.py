@@ -184,3 +184,21 @@ def test_subscribe_query_error_is_explained_from_the_frame_the_sql_runner_sent()
     partial = subscribe_query_explanation({"queryId": "q", "method": "m", "tables": "t"})
     assert "without tables (as a list)" in partial.cause
     assert frame_explanation('{"type":"pong"}', runner) is None
+
+
+def test_the_roomless_pattern_names_the_lines_that_created_the_sockets() -> None:
+    from nanodev.inspector.explain import with_creating_lines  # noqa: PLC0415
+
+    pattern = {
+        "cause": "3 handshakes carried no room_id",
+        "fix": "Build the URL later",
+        "flows": [1],
+    }
+    named = with_creating_lines(pattern, ["src/App.tsx:118 useStableSocket"])
+    assert named["cause"] == (
+        "3 handshakes carried no room_id; the socket was created at src/App.tsx:118 in "
+        "useStableSocket"
+    )
+    assert named["fix"] == "In src/App.tsx:118: Build the URL later"
+    assert named["created_at"] == ["src/App.tsx:118 useStableSocket"]
+    assert with_creating_lines(pattern, []) is pattern

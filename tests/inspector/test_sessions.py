@@ -94,3 +94,27 @@ def test_event_from_json_checks_types() -> None:
                 "size": 1,
             }
         )
+
+
+def test_page_reports_round_trip_with_their_frames() -> None:
+    from nanodev.record.events import PageSocket, StackFrame  # noqa: PLC0415
+
+    frame = StackFrame("useStableSocket", "http://h/a.js", 3, 9, "src/App.tsx", 118, 4, "x")
+    report = PageSocket(
+        0,
+        1.0,
+        "s1",
+        2,
+        "construct",
+        "ws://h/__ws/websocket",
+        "http://h/",
+        "http://h",
+        attempt=3,
+        since_previous_ms=1000.5,
+        frames=(frame,),
+        opened_by="src/App.tsx:118 f",
+    )
+    back = event_from_json(json.loads(json.dumps(report.to_json())))
+    assert back == report
+    with pytest.raises(ValueError, match="StackFrame must be an object"):
+        event_from_json({**report.to_json(), "frames": ["nope"]})

@@ -111,3 +111,32 @@ async def test_tail_follows_a_running_server(nanodev_proc: Callable[..., Proc]) 
     proc.stop()
     for text in (output, "".join(proc.output)):
         assert key not in text
+
+
+def test_printer_names_the_line_that_opened_a_socket() -> None:
+    from nanodev.record.events import PageSocket, StackFrame  # noqa: PLC0415
+
+    frame = StackFrame("useStableSocket", "http://h/assets/app.js", 3, 9, "src/App.tsx", 118)
+    report = PageSocket(
+        0,
+        1.0,
+        "s1",
+        1,
+        "construct",
+        "ws://h/__ws/websocket?room_id=",
+        "http://h/",
+        "",
+        frames=(frame,),
+        opened_by="src/App.tsx:118 useStableSocket",
+    )
+    out = io.StringIO()
+    printer = TailPrinter(out, FlowFilter.parse("status=4xx"))
+    printer.feed({"seq": 0, "event": report.to_json(), "flow": None})
+    for item in _items(1, 400, "/__ws/websocket"):
+        printer.feed(item)
+    line = out.getvalue()
+    assert line[:2].isdigit() and line[8] == " "  # the line's time, then the line
+    assert line[9:] == (
+        "GET /__ws/websocket?room_id= 400 room_id is empty 1.2ms "
+        "opened by src/App.tsx:118 in useStableSocket\n"
+    )

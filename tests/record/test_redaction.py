@@ -38,3 +38,11 @@ def test_text_masks_keys_and_known_secrets():
     out = redact_text(text, ["sekret-token-value"])
     assert KEY not in out and "sekret-token-value" not in out
     assert "nk_live_…cdef" in out
+
+
+def test_referer_query_secrets_are_fingerprinted():
+    shown = redact_headers(
+        {"Referer": "http://127.0.0.1:3000/app?token=CanaryReferer-0123456789&x=1"}
+    )
+    assert shown["referer"] == "http://127.0.0.1:3000/app?token=Cana…6789&x=1"
+    assert redact_headers({"Referer": "http://h/"})["referer"] == "http://h/"

@@ -54,9 +54,12 @@ def add_routes(app: web.Application) -> None:
 
 
 async def index(request: web.Request) -> web.StreamResponse:
-    return web.Response(
-        text=(HERE / "index.html").read_text(), content_type="text/html", headers=HEADERS
-    )
+    from nanodev.frontend.pageprobe import inject_probe  # noqa: PLC0415
+
+    html = (HERE / "index.html").read_bytes()
+    if request.app[CORE].settings.page_probe:
+        html = inject_probe(html)
+    return web.Response(body=html, content_type="text/html", headers=HEADERS)
 
 
 async def asset(request: web.Request) -> web.StreamResponse:

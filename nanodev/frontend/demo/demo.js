@@ -129,6 +129,78 @@
       .catch((err) => showError(err.message));
   });
 
+  // -- the classic failure, on purpose ---------------------------------------------------------
+  function openClassic(url) {
+    const socket = new WebSocket(url); // the line nanodev names as the one that opened it
+    return new Promise((resolve) => {
+      const seen = [];
+      socket.onopen = () => { seen.push("open"); socket.close(); };
+      socket.onerror = () => seen.push("error");
+      socket.onclose = (event) => { seen.push(`close ${event.code}`); resolve(seen); };
+    });
+  }
+
+  function line(...parts) {
+    const li = document.createElement("li");
+    for (const part of parts) {
+      if (part instanceof Node) { li.append(part); continue; }
+      const node = document.createElement(part.code ? "code" : "span");
+      node.textContent = part.code || part;
+      li.append(node);
+    }
+    return li;
+  }
+
+  async function reproduceClassic() {
+    const base = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/__ws/websocket`;
+    const saw = $("page-saw");
+    saw.replaceChildren();
+    $("nanodev-knows").replaceChildren(line("waiting for nanodev…"));
+    for (const url of [`${base}?room_id`, base, base]) {
+      const seen = await openClassic(url);
+      saw.append(line(url.slice(url.indexOf("/__ws")), " → ", { code: seen.join(", ") }));
+    }
+    showKnown(await ourLastHandshake());
+  }
+
+  // The newest handshake the page probe joined to this page's last socket.
+  async function ourLastHandshake() {
+    const probe = window.__nanodevProbe;
+    for (let tries = 0; tries < 50; tries++) {
+      const list = await (await fetch("/__nanodev/api/flows")).json();
+      const rows = list.flows.filter((f) => f.upgrade && f.path === "/__ws/websocket").slice(0, 6);
+      for (const row of rows) {
+        const detail = await (await fetch(`/__nanodev/api/flows/${row.id}`)).json();
+        const page = detail.sides && detail.sides.page;
+        if (!probe && detail.flow.status === 400) return detail;
+        if (page && probe && page.session === probe.session && page.seen.length) return detail;
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    return null;
+  }
+
+  function showKnown(detail) {
+    const box = $("nanodev-knows");
+    if (!detail) { box.replaceChildren(line("nanodev saw no matching handshake")); return; }
+    const construct = detail.sides && detail.sides.page && detail.sides.page.construct;
+    const link = document.createElement("a");
+    link.id = "classic-link";
+    link.href = `/__nanodev/#flow=${detail.flow.id}`;
+    link.textContent = `handshake #${detail.flow.id} in the inspector`;
+    const list = document.createElement("ul");
+    list.append(
+      line("nanodev: ", { code: `${detail.flow.status} ${detail.explanation.cause}` }),
+      line("fix: ", detail.explanation.fix),
+      line("opened by: ", { code: construct ? construct.opened_by : "(the page probe is off)" }),
+      line("see ", link));
+    box.replaceChildren(list);
+  }
+
+  $("reproduce").addEventListener("click", () => {
+    reproduceClassic().catch((err) => showError(err.message));
+  });
+
   async function start() {
     const res = await fetch("/__nanodev/demo/seed", { method: "POST" });
     if (!res.ok) throw new Error(`demo seed failed: ${res.status} ${await res.text()}`);
