@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -43,3 +45,14 @@ def shots(test_name: str) -> Path:
     folder = OUTPUT / test_name
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+DOCS_IMG = Path(__file__).resolve().parent.parent / "docs" / "img"
+
+
+def for_docs(source: Path, name: str) -> None:
+    """The docs' screenshots are taken by the browser tests; they are copied into docs/img only
+    when asked (NANODEV_DOC_SCREENSHOTS=1), so a test run leaves the tree as it was."""
+    if os.environ.get("NANODEV_DOC_SCREENSHOTS") == "1":
+        DOCS_IMG.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, DOCS_IMG / name)

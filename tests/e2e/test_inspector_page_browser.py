@@ -5,13 +5,11 @@ browser. The screenshots of docs/inspector.md are taken here."""
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.browser import chromium, needs_chromium, shots
+from tests.browser import chromium, for_docs, needs_chromium, shots
 from tests.conftest import Nano, rpc
 
 if TYPE_CHECKING:
@@ -24,7 +22,6 @@ except ImportError:  # pragma: no cover - the browser tests skip without playwri
 
 pytestmark = [pytest.mark.browser, needs_chromium]
 
-DOCS_IMG = Path(__file__).resolve().parents[2] / "docs" / "img"
 WIDTHS = [(1024, 768), (1440, 900)]
 LONG_QUERY = "room_id=board-with-a-long-name&debug=1&cursor=abcdefghijklmnopqrstuvwxyz0123456789"
 
@@ -34,11 +31,6 @@ async def open_inspector(browser: Browser, nano: Nano, width: int, height: int) 
     await page.goto(f"{nano.base}/__nanodev/")
     await expect(page.locator("#live-status")).to_have_text("live")
     return page
-
-
-def for_docs(source: Path, name: str) -> None:
-    DOCS_IMG.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(source, DOCS_IMG / name)
 
 
 @pytest.mark.parametrize(("width", "height"), WIDTHS)

@@ -17,7 +17,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from tests.browser import chromium, needs_chromium, shots
+from tests.browser import chromium, for_docs, needs_chromium, shots
 from tests.conftest import Nano
 from tests.fake_worker import make_app as make_worker
 
@@ -109,16 +109,17 @@ async def test_partysocket_page_shows_its_line_beside_the_refusal(
         )
         inspector = await browser.new_page(viewport={"width": 1500, "height": 1000})
         await inspector.goto(f"{nano.base}/__nanodev/")
-        await inspector.locator(f'#rows tr[data-flow="{details[1]["flow"]["id"]}"]').click()
+        await inspector.locator(f'#rows .row[data-flow="{details[1]["flow"]["id"]}"]').click()
         sides_box = inspector.locator(".sides")
         await expect(sides_box).to_contain_text(f"src/useStableSocket.js:{HOOK_LINE}")
         await expect(sides_box).to_contain_text("reconnect attempt 2")
         await expect(sides_box).to_contain_text("close 1006")
         await expect(sides_box.locator(".nanodev-side")).to_contain_text("room_id")
-        await expect(inspector.locator("#detail .pattern")).to_contain_text(
+        await expect(inspector.locator("#detail .pattern").first).to_contain_text(
             f"created at src/useStableSocket.js:{HOOK_LINE} in useStableSocket"
         )
         await inspector.screenshot(path=str(out / "both-sides.png"), full_page=True)
+        for_docs(out / "both-sides.png", "inspector-both-sides.png")
 
 
 DEMO_JS = Path(__file__).resolve().parents[2] / "nanodev" / "frontend" / "demo" / "demo.js"
@@ -145,6 +146,7 @@ async def test_demo_reproduces_the_classic_failure_and_explains_it(nano: Nano) -
         await expect(knows).to_contain_text(f"/__nanodev/demo/demo.js:{DEMO_LINE}")
         await expect(knows).to_contain_text("openClassic")
         await page.screenshot(path=str(out / "demo-classic.png"), full_page=True)
+        for_docs(out / "demo-classic.png", "demo-classic-failure.png")
         link = page.locator("#classic-link")
         flow = (await link.get_attribute("href") or "").rsplit("=", 1)[-1]
         await link.click()
