@@ -2,6 +2,7 @@
 
     python benchmarks/bench_startup.py --against e97eda2     # a revision before a change
     python benchmarks/bench_startup.py --against e97eda2 --rounds 21
+    python benchmarks/bench_startup.py --this 524a87b --against e97eda2   # two revisions
 
 The figure is bench_websocket.py's own (`spawn_ms`: `python -m nanodev up` spawned, then the
 first accepted handshake with an API key, `reset` frame received), measured in alternating rounds
@@ -36,10 +37,10 @@ def worktree(rev: str, where: Path) -> Path:
     return where
 
 
-def measure(rounds: int, other: Path) -> dict[str, list[float]]:
+def measure(rounds: int, other: Path, this: Path | None) -> dict[str, list[float]]:
     samples: dict[str, list[float]] = {"this": [], "other": []}
     for _ in range(rounds):
-        samples["this"].append(spawn_ms(start_nanodev))
+        samples["this"].append(spawn_ms(lambda: start_nanodev(pythonpath=this)))
         samples["other"].append(spawn_ms(lambda: start_nanodev(pythonpath=other)))
     return samples
 
@@ -56,24 +57,32 @@ def quartile(values: list[float]) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--against", required=True, help="the revision to compare with")
+    parser.add_argument("--this", default=None, help="a revision instead of this checkout")
     parser.add_argument("--rounds", type=int, default=11)
     parser.add_argument("--no-doc", action="store_true", help="do not touch docs/performance.md")
     args = parser.parse_args()
     compile_bytecode()
-    head = subprocess.run(
-        ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
-        check=False,
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
+    head = (
+        args.this
+        or subprocess.run(
+            ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
+            check=False,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+    )
     with tempfile.TemporaryDirectory(prefix="nanodev-startup-") as tmp:
-        other = worktree(args.against, Path(tmp) / "tree")
+        trees = [worktree(args.against, Path(tmp) / "other")]
+        if args.this:
+            trees.append(worktree(args.this, Path(tmp) / "this"))
         try:
-            samples = measure(args.rounds, other)
+            samples = measure(args.rounds, trees[0], trees[1] if args.this else None)
         finally:
-            subprocess.run(
-                ["git", "-C", str(ROOT), "worktree", "remove", "--force", str(other)], check=False
-            )
+            for tree in trees:
+                subprocess.run(
+                    ["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)],
+                    check=False,
+                )
     this, before = median(samples["this"]), median(samples["other"])
     q_this, q_before = quartile(samples["this"]), quartile(samples["other"])
     result = {
@@ -93,7 +102,8 @@ def main() -> None:
     if not args.no_doc:
         body = (
             f"Measured {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC by "
-            f"`benchmarks/bench_startup.py --against {args.against}` ({args.rounds} alternating "
+            f"`benchmarks/bench_startup.py{' --this ' + args.this if args.this else ''} "
+            f"--against {args.against}` ({args.rounds} alternating "
             "rounds, medians, bytecode written for both trees).\n\n"
             "| tree | spawn → first handshake, median | lower quartile |\n|---|---|---|\n"
             f"| {args.against} (before) | {before:.0f} ms | {q_before:.0f} ms |\n"
