@@ -44,6 +44,7 @@ class Inspector:
     vault: ReplayVault = field(default_factory=ReplayVault)
     hub: LiveHub | None = None
     imported: Recorder | None = None
+    import_limit: int = MAX_IMPORT_BYTES
 
 
 INSPECTOR: web.AppKey[Inspector] = web.AppKey("nanodev_inspector", Inspector)
@@ -231,15 +232,29 @@ async def api_live(request: web.Request) -> web.StreamResponse:
 async def api_import(request: web.Request) -> web.StreamResponse:
     from nanodev.inspector.sessions import ImportError_, import_session  # noqa: PLC0415
 
-    raw = await request.content.read(MAX_IMPORT_BYTES + 1)
-    if len(raw) > MAX_IMPORT_BYTES:
-        return _json({"error": f"export larger than {MAX_IMPORT_BYTES >> 20} MiB"}, 413)
+    limit = request.app[INSPECTOR].import_limit
+    raw = await _read_upload(request, limit)
+    if raw is None:
+        return _json({"error": f"export larger than the import limit of {limit:,} bytes"}, 413)
     try:
         recorder = import_session(json.loads(raw), request.app[CORE].settings.inspector_capacity)
     except (ValueError, ImportError_) as exc:
         return _json({"error": f"cannot import: {exc}"}, 400)
     request.app[INSPECTOR].imported = recorder
     return _json({"imported": len(recorder.events), "flows": len(recorder.flows)})
+
+
+async def _read_upload(request: web.Request, limit: int) -> bytes | None:
+    """The whole body up to `limit` bytes, or None past it. `content.read(n)` returns what has
+    arrived so far, not n bytes, so a large upload is read chunk by chunk to its end."""
+    chunks: list[bytes] = []
+    size = 0
+    while chunk := await request.content.read(1 << 16):
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 async def api_leave_import(request: web.Request) -> web.StreamResponse:
