@@ -86,7 +86,7 @@ async def test_a_query_id_that_is_not_a_scalar_gets_an_error_frame(nano: Nano) -
     for action in ("subscribe_query", "unsubscribe_query"):
         frame = {"action": action, "queryId": ["a"], "method": "m", "tables": ["t"]}
         await ws.send_json({**frame, "requestId": action})
-        reply, _ = await recv_until(ws, lambda f: f.get("requestId") == action)
+        reply, _ = await recv_until(ws, lambda f, a=action: f.get("requestId") == a)
         assert reply == {
             "type": "error",
             "error": "queryId must be a string or a number",
