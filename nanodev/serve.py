@@ -109,7 +109,7 @@ async def start(settings: Settings) -> tuple[web.AppRunner, Bound]:
 
 
 async def _listen(runner: web.AppRunner, host: str, port: int, flag: str) -> int:
-    site = web.TCPSite(runner, host, port, shutdown_timeout=SHUTDOWN_TIMEOUT_S)
+    site = web.TCPSite(runner, host, port)  # the runner carries shutdown_timeout
     try:
         await site.start()
     except OSError as exc:

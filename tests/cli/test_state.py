@@ -10,6 +10,7 @@ import subprocess
 import sys
 import zipfile
 from collections.abc import Callable
+from contextlib import closing
 from pathlib import Path
 
 import aiohttp
@@ -37,7 +38,7 @@ async def seed_room(nano: Nano, room: str, titles: list[str]) -> None:
 
 
 def titles(path: Path) -> list[str]:
-    with sqlite3.connect(path) as db:
+    with closing(sqlite3.connect(path)) as db, db:
         return [r[0] for r in db.execute("SELECT title FROM tasks ORDER BY id")]
 
 
@@ -66,10 +67,10 @@ def make_state(tmp_path: Path, name: str, title: str) -> Path:
     state = tmp_path / name
     (state / "rooms").mkdir(parents=True)
     (state / "d1").mkdir()
-    with sqlite3.connect(room_path(state, "r")) as db:
+    with closing(sqlite3.connect(room_path(state, "r"))) as db, db:
         db.execute("CREATE TABLE tasks (id INTEGER PRIMARY KEY, title TEXT)")
         db.execute("INSERT INTO tasks (title) VALUES (?)", (title,))
-    with sqlite3.connect(state / "d1" / "AUTH_DB.sqlite") as db:
+    with closing(sqlite3.connect(state / "d1" / "AUTH_DB.sqlite")) as db, db:
         db.execute("CREATE TABLE api_keys (id TEXT)")
     return state
 
