@@ -16,7 +16,7 @@ from aiohttp import web
 
 from nanodev.authdb import now_ms
 from nanodev.core import Core
-from nanodev.origins import origin_allowed
+from nanodev.origins import trusted_origin
 from nanodev.record import FLOW, AuthDecided, AuthStep, now
 from nanodev.rooms import serve_socket
 from nanodev.worker.auth import AuthResult, extract_credentials
@@ -73,13 +73,39 @@ def handle(request: web.Request, core: Core, path: str) -> Awaitable[web.StreamR
     if route is None:
         route = next((h for p, h in core.worker_prefixes.items() if path.startswith(p)), None)
     if route is not None:
-        return route(request, core)
+        refused = cross_site_write(request, core, path)
+        return _answer(refused) if refused is not None else route(request, core)
     upgrade = is_upgrade(request)
     if not is_backend_path(path, upgrade) or (path == "/" and not upgrade):
         if core.frontend is not None:
             return core.frontend(request, core)
         return _answer(text_response(404, "Not found"))
     return room_scoped(request, core, path, upgrade)
+
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def cross_site_write(request: web.Request, core: Core, path: str) -> web.Response | None:
+    """A state-changing request to one of the Worker's own routes from another site's page is
+    refused, as Better Auth refuses it on /api/auth/* (which keeps its own check): the browser
+    attaches the session cookie to a cross-site `text/plain` POST without any preflight. No
+    Origin at all is a script, not a browser, and goes through."""
+    origin = request.headers.get("Origin")
+    if request.method in SAFE_METHODS or origin is None or path.startswith("/api/auth"):
+        return None
+    if trusted_origin(origin, request.host, request.scheme, core.settings.allowed_origins):
+        return None
+    flow = request[FLOW]
+    flow.cause = (
+        f"a cross-site {request.method} {path}: Origin {origin!r} is not this host, and "
+        "the browser would have sent the session cookie with it"
+    )
+    flow.fix = (
+        "Call the API from a page served by this host (any port), or add the page's origin to "
+        "allowed_origins (NANODEV_ALLOWED_ORIGINS)"
+    )
+    return json_response(403, {"message": "Invalid origin"})
 
 
 async def _answer(response: web.StreamResponse) -> web.StreamResponse:
@@ -133,7 +159,8 @@ def _check_upgrade_origin(request: web.Request, core: Core, result: AuthResult) 
     CORS, so a session-authenticated upgrade must come from a page on this host (any port, as
     the auth endpoints accept) or a configured origin. No Origin at all means no browser."""
     origin = request.headers.get("Origin")
-    if origin is None or origin_allowed(origin, request.host, core.settings.allowed_origins):
+    allowed = core.settings.allowed_origins
+    if origin is None or trusted_origin(origin, request.host, request.scheme, allowed):
         detail = "no Origin (not a browser)" if origin is None else f"Origin {origin} is this host"
         result.steps.append(AuthStep("upgrade origin", origin is not None, "ok", detail))
         return result
