@@ -45,6 +45,11 @@ class Settings(BaseModel):
     static_dir: Path | None = Field(
         None, description="Serve this built frontend with SPA fallback."
     )
+    static_deny: tuple[str, ...] = Field(
+        (),
+        description="More glob patterns never served from --static (besides .env, .env.*, "
+        "*.pem, *.crt, *.key, *.p12, .git).",
+    )
     frontend_url: str | None = Field(
         None, description="Reverse-proxy the frontend to this dev server."
     )
@@ -101,7 +106,7 @@ class Settings(BaseModel):
     )
     log_requests: bool = Field(True, description="Print one line per request and handshake.")
 
-    @field_validator("allowed_hosts", "allowed_origins", mode="before")
+    @field_validator("allowed_hosts", "allowed_origins", "static_deny", mode="before")
     @classmethod
     def _split_csv(cls, value: Any) -> Any:
         if isinstance(value, str):
