@@ -49,9 +49,10 @@ def create_app(settings: Settings) -> web.Application:
 
 async def _core_ctx(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
-    ensure_layout(settings.state_dir)
     recorder = app[RECORDER]
+    # The auth database first: if it cannot open, nothing is created or written.
     async with open_auth_db(settings.auth_db_path) as db:
+        ensure_layout(settings.state_dir)
         methods = builtin_methods(db)
         rooms = RoomRegistry(settings, methods, recorder)
         core = Core(

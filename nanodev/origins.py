@@ -10,6 +10,20 @@ from urllib.parse import urlsplit
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 
 
+def http_origin(url: str) -> str:
+    """`http://127.0.0.1:5173/` → `http://127.0.0.1:5173`; ValueError when not an origin."""
+    try:
+        parts = urlsplit(url.strip())
+        _ = parts.port  # raises on a port that is not a number in range
+    except ValueError:
+        raise ValueError(f"{url!r} is not a URL such as http://127.0.0.1:5173") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"{url!r} is not an http(s) URL such as http://127.0.0.1:5173")
+    if parts.path not in ("", "/") or parts.query or parts.fragment or parts.username:
+        raise ValueError(f"{url!r} must be an origin only (scheme://host:port), no path")
+    return f"{parts.scheme}://{parts.netloc.lower()}"
+
+
 def split_host(host: str) -> tuple[str, str] | None:
     """`name[:port]` → (lowercased name, port), or None when the value is malformed."""
     if not host or "@" in host or any(c.isspace() or c in "/\\?#" for c in host):

@@ -15,6 +15,7 @@ import os
 import resource
 import shutil
 import signal
+import socket
 import sqlite3
 import sys
 import tempfile
@@ -79,6 +80,7 @@ def raise_fd_limit() -> int:
 
 
 async def start(settings: Settings) -> tuple[web.AppRunner, Bound]:
+    await _resolve(settings.host)  # before anything is opened or written
     app = create_app(settings)
     runner = web.AppRunner(
         app, shutdown_timeout=SHUTDOWN_TIMEOUT_S, access_log=None, logger=SERVER_LOG
@@ -106,6 +108,16 @@ async def start(settings: Settings) -> tuple[web.AppRunner, Bound]:
         worker_port,
     )
     return runner, bound
+
+
+async def _resolve(host: str) -> None:
+    try:
+        await asyncio.get_running_loop().getaddrinfo(host, None, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise StartupError(
+            f"--host {host!r} does not resolve to an address ({exc.strerror}): pass an address "
+            "such as --host 127.0.0.1 or --host ::1, or a name in /etc/hosts"
+        ) from None
 
 
 async def _listen(runner: web.AppRunner, host: str, port: int, flag: str) -> int:

@@ -13,6 +13,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from nanodev.origins import http_origin
+
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
@@ -105,6 +107,13 @@ class Settings(BaseModel):
         SocketPolicy.KEEP, description="On a backend reload keep sockets, or close them with 1012."
     )
     log_requests: bool = Field(True, description="Print one line per request and handshake.")
+
+    @field_validator("frontend_url", "upstream")
+    @classmethod
+    def _origin(cls, value: str | None) -> str | None:
+        # Checked here, so a bad value from nanodev.toml or the environment is refused before
+        # anything starts, exactly like the flag.
+        return None if value is None else http_origin(value)
 
     @field_validator("allowed_hosts", "allowed_origins", "static_deny", mode="before")
     @classmethod

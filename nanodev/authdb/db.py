@@ -7,6 +7,7 @@ shell, and shared safely with the CLI (WAL + busy timeout) while `nanodev up` ru
 from __future__ import annotations
 
 import json
+import sqlite3
 import time
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
@@ -17,7 +18,9 @@ from typing import Any
 import aiosqlite
 
 from nanodev.authdb.rows import KeyRow, SessionRow
+from nanodev.errors import unreadable_database
 from nanodev.ids import random_id
+from nanodev.state import make_dir
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS "user" (
@@ -272,15 +275,31 @@ class AuthDB:
 @asynccontextmanager
 async def open_auth_db(path: Path) -> AsyncIterator[AuthDB]:
     """Open (creating and migrating) the auth database; closed when the block exits."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    conn = await aiosqlite.connect(path)
+    make_dir(path.parent)
     try:
+        conn = await aiosqlite.connect(path)
+    except sqlite3.Error as exc:
+        raise unreadable_database("auth database", path, exc, "reset --auth") from None
+    try:
+        db = await _prepare(conn, path)
+        yield db
+    finally:
+        await conn.close()
+
+
+async def _prepare(conn: aiosqlite.Connection, path: Path) -> AuthDB:
+    """Pragmas and migrations; a file that is not a database is the user's to fix, in words
+    (checked before anything is written, so its bytes stay as they were)."""
+    try:
+        await conn.execute_fetchall(
+            "PRAGMA schema_version"
+        )  # reads the header: fails on a non-database
         await conn.execute("PRAGMA journal_mode=WAL")
         await conn.execute("PRAGMA synchronous=NORMAL")
         await conn.execute("PRAGMA busy_timeout=5000")
         await conn.execute("PRAGMA foreign_keys=ON")
         db = AuthDB(conn, path)
         await db.migrate()
-        yield db
-    finally:
-        await conn.close()
+    except sqlite3.DatabaseError as exc:
+        raise unreadable_database("auth database", path, exc, "reset --auth") from None
+    return db

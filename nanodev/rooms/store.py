@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from nanodev.errors import UserError
+from nanodev.errors import UserError, unreadable_database
 from nanodev.rooms.sqlsafety import is_identifier, quote_ident, read_only_authorizer
 
 # Reference §3.2: the DO's own migrations, applied in order and recorded in _migrations.
@@ -88,15 +88,8 @@ def today() -> str:
 
 
 def unreadable_room(path: Path, room_id: str, exc: sqlite3.Error) -> UserError:
-    """A room file SQLite cannot open (not a database, truncated, unreadable): what and where,
-    and the two ways out, since nanodev never overwrites a file it cannot read."""
-    reset = f"nanodev reset --room {room_id}" if room_id else "nanodev reset --room ROOM_ID"
-    return UserError(
-        f"room file {path} cannot be opened: {exc}",
-        f"delete it with `{reset}` (its data is lost), or restore it with `nanodev import` "
-        "from an export",
-        "room_file_unreadable",
-    )
+    """A room file SQLite cannot open: what and where, and the two ways out."""
+    return unreadable_database("room file", path, exc, f"reset --room {room_id or 'ROOM_ID'}")
 
 
 def _row_factory(cursor: sqlite3.Cursor, row: tuple[Any, ...]) -> dict[str, Any]:

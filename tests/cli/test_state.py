@@ -18,6 +18,7 @@ import pytest
 from click.testing import CliRunner
 
 from nanodev.cli import main
+from nanodev.errors import UserError
 from nanodev.state.files import StateError, reset, reset_targets, room_path, run_sql, sql_target
 from nanodev.state.snapshot import SnapshotError, export_state, import_state
 from tests.conftest import Nano, Proc, rpc
@@ -119,8 +120,9 @@ def test_a_failed_export_keeps_the_previous_snapshot(tmp_path: Path) -> None:
     export_state(state, target)
     good = target.read_bytes()
     room_path(state, "r").write_bytes(b"not a database at all" * 10)
-    with pytest.raises(sqlite3.DatabaseError):
+    with pytest.raises(UserError, match="cannot be opened: file is not a database") as info:
         export_state(state, target)
+    assert "nanodev reset --room r" in info.value.hint
     assert target.read_bytes() == good
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".snap")] == []
 
