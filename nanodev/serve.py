@@ -32,6 +32,7 @@ from nanodev.app import create_app
 from nanodev.frontend import describe_frontend
 from nanodev.gateway import LISTENERS
 from nanodev.preflight import check_aiohttp
+from nanodev.record import redact_protocols
 from nanodev.settings import Settings
 from nanodev.state import clear_server_info, write_server_info
 
@@ -54,6 +55,22 @@ class BadRequestsInOneLine(logging.Filter):
 
 SERVER_LOG = logging.getLogger("nanodev.http")
 SERVER_LOG.addFilter(BadRequestsInOneLine())
+
+
+class ProtocolsFingerprinted(logging.Filter):
+    """aiohttp warns when a client's Sec-WebSocket-Protocol values match none of the server's,
+    and prints them: a token smuggled there would reach the terminal in full."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if "Client protocols" in str(record.msg) and isinstance(args, tuple) and len(args) > 1:
+            offered = args[1] if isinstance(args[1], list) else [str(args[1])]
+            shown = redact_protocols(", ".join(map(str, offered))).split(", ")
+            record.args = (args[0], shown, *args[2:])
+        return True
+
+
+logging.getLogger("aiohttp.websocket").addFilter(ProtocolsFingerprinted())
 
 
 class StartupError(Exception):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -93,6 +93,13 @@ class AuthDB:
     def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
         self.conn = conn
         self.path = path
+        # Told of every key and session created through this connection (the recorder masks
+        # them); other processes' (the CLI's) are found by `secret_values`.
+        self.on_secret: list[Callable[[str], None]] = []
+
+    def _created(self, secret: str) -> None:
+        for listener in self.on_secret:
+            listener(secret)
 
     async def migrate(self) -> None:
         # Tables first, then missing columns, then indexes: an index on a column that an
@@ -140,6 +147,7 @@ class AuthDB:
             (key_id, user_id, name, created, expires_at, json.dumps(list(scopes))),
         )
         await self.conn.commit()
+        self._created(key_id)
         return {
             "id": key_id,
             "user_id": user_id,
@@ -232,7 +240,13 @@ class AuthDB:
             (random_id(32), expires, token, ts, ts, ip, user_agent, user_id),
         )
         await self.conn.commit()
+        self._created(token)
         return token, expires
+
+    async def secret_values(self) -> list[str]:
+        """Every session token and API key id: values the inspector must never show."""
+        rows = await self._all("SELECT token FROM session UNION ALL SELECT id FROM api_keys")
+        return [str(row[0]) for row in rows]
 
     async def get_session(self, token: str) -> SessionRow | None:
         row = await self._one(

@@ -85,7 +85,11 @@ def _record_arrival(
     upgrade: bool,
 ) -> None:
     """`RequestReceived` and `Rewritten`: what arrived (secrets fingerprinted) and where it goes."""
-    raw_path, shown_query = request.rel_url.raw_path, redact_query(request.query_string)
+    # A key can travel as a path segment too (/__ws/websocket/nk_live_…).
+    seen: list[str] = []
+    raw_path = redact_text(request.rel_url.raw_path)
+    shown_query = redact_query(request.query_string, seen)
+    core.recorder.known.add(seen)  # a secret seen here is masked in every later record too
     core.recorder.record(
         RequestReceived(
             flow.flow,
@@ -104,7 +108,7 @@ def _record_arrival(
             flow.flow,
             now(),
             _with_query(raw_path, shown_query),
-            _with_query(decided.path, shown_query),
+            _with_query(redact_text(decided.path), shown_query),
             decided.destination,
             decided.reason,
         )

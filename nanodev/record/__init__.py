@@ -32,7 +32,13 @@ if TYPE_CHECKING:
     )
     from nanodev.record.flow import FLOW, FlowContext
     from nanodev.record.recorder import FlowSummary, Recorder, broadcast_frame
-    from nanodev.record.redaction import fingerprint, redact_headers, redact_query, redact_text
+    from nanodev.record.redaction import (
+        fingerprint,
+        redact_headers,
+        redact_protocols,
+        redact_query,
+        redact_text,
+    )
 
 __all__ = [
     "EVENT_TYPES",
@@ -61,6 +67,7 @@ __all__ = [
     "fingerprint",
     "now",
     "redact_headers",
+    "redact_protocols",
     "redact_query",
     "redact_text",
 ]
@@ -93,6 +100,7 @@ __getattr__ = exports(
         "fingerprint": "redaction",
         "now": "events",
         "redact_headers": "redaction",
+        "redact_protocols": "redaction",
         "redact_query": "redaction",
         "redact_text": "redaction",
     },

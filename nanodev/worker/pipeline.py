@@ -17,7 +17,7 @@ from aiohttp import web
 from nanodev.authdb import now_ms
 from nanodev.core import Core
 from nanodev.origins import trusted_origin
-from nanodev.record import FLOW, AuthDecided, AuthStep, now
+from nanodev.record import FLOW, AuthDecided, AuthStep, FlowContext, now
 from nanodev.rooms import serve_socket
 from nanodev.worker.auth import AuthResult, extract_credentials
 from nanodev.worker.chain import authenticate
@@ -131,7 +131,7 @@ async def room_scoped(
         result = _check_upgrade_origin(request, core, result)
     if result.allowed:
         result = await _check_room_owner(core, room_id, owner, result)
-    _record_auth(core, flow.flow, room_id, result)
+    _record_auth(core, flow, room_id, result)
     if not result.allowed:
         flow.cause, flow.fix = result.cause, result.fix
         return text_response(result.status, result.body, fix=result.fix)
@@ -216,10 +216,11 @@ async def _check_room_owner(
     return result
 
 
-def _record_auth(core: Core, flow: int, room_id: str, result: AuthResult) -> None:
+def _record_auth(core: Core, flow: FlowContext, room_id: str, result: AuthResult) -> None:
+    core.recorder.known.add(flow.secrets)  # the flow's credentials: masked in every record
     core.recorder.record(
         AuthDecided(
-            flow,
+            flow.flow,
             now(),
             result.outcome,
             result.user_id,
