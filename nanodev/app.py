@@ -6,13 +6,16 @@ Each resource (auth DB, room registry and its sweeper, the console) is opened in
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import sqlite3
 import sys
 from collections.abc import AsyncIterator
 
 from aiohttp import WSCloseCode, web
 
 from nanodev import __version__
-from nanodev.authdb import Touches, open_auth_db, outcome
+from nanodev.authdb import AuthDB, Touches, open_auth_db, outcome
 from nanodev.core import CORE, Core
 from nanodev.frontend import chooser as frontend
 from nanodev.gateway import LISTENERS, front_door, guard
@@ -49,9 +52,10 @@ def create_app(settings: Settings) -> web.Application:
 
 async def _core_ctx(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
-    ensure_layout(settings.state_dir)
     recorder = app[RECORDER]
+    # The auth database first: if it cannot open, nothing is created or written.
     async with open_auth_db(settings.auth_db_path, settings.migrations_dir) as db:
+        ensure_layout(settings.state_dir)
         if db.prepared.uses_migrations:  # for the inspector; the startup card prints it
             lines = outcome.summary(db.prepared)
             level = "info" if db.prepared.run.ok else "warning"
@@ -72,6 +76,9 @@ async def _core_ctx(app: web.Application) -> AsyncIterator[None]:
         core.touches = Touches(db)
         core.tasks.spawn(core.touches.flush_forever(), "touches")
         core.tasks.spawn(expiry.watch_forever(db, rooms), "expiry")
+        recorder.known.add(await db.secret_values())
+        db.on_secret.append(lambda secret: recorder.known.add((secret,)))
+        core.tasks.spawn(_learn_secrets(db, recorder), "known-secrets")
         try:
             yield
         finally:
@@ -81,6 +88,15 @@ async def _core_ctx(app: web.Application) -> AsyncIterator[None]:
             await core.tasks.wait_all(timeout=0.2)
             await core.tasks.cancel_all()
             await core.touches.flush()
+
+
+async def _learn_secrets(db: AuthDB, recorder: Recorder, every_s: float = 1.0) -> None:
+    """Keys and sessions created meanwhile (by the CLI, sign-in, /api/keys/generate) become
+    known secrets within a second, so a record never shows one in full."""
+    while True:
+        await asyncio.sleep(every_s)
+        with contextlib.suppress(sqlite3.Error):
+            recorder.known.add(await db.secret_values())
 
 
 async def _webhooks_ctx(app: web.Application) -> AsyncIterator[None]:

@@ -21,3 +21,29 @@ class UserError(Exception):
 
     def __str__(self) -> str:
         return self.message
+
+
+def unreadable_database(what: str, path: object, exc: Exception, reset: str) -> UserError:
+    """A SQLite file that cannot be opened (not a database, truncated, unreadable). nanodev
+    never overwrites it: the two ways out are to delete it or to restore it from an export."""
+    return UserError(
+        f"{what} {path} cannot be opened: {exc}",
+        f"delete it with `nanodev {reset}` (its data is lost), or restore it with "
+        "`nanodev import` from an export",
+        "database_unreadable",
+    )
+
+
+def unusable_directory(path: object, exc: OSError) -> UserError:
+    """A state directory that cannot be created or written, in words."""
+    if isinstance(exc, NotADirectoryError | FileExistsError):
+        why = "a part of that path is a file, not a directory"
+    elif isinstance(exc, PermissionError):
+        why = "permission denied"
+    else:
+        why = exc.strerror or str(exc)
+    return UserError(
+        f"cannot create the state directory {path}: {why}",
+        "pass --state-dir (or set NANODEV_STATE_DIR) to a directory you can write",
+        "state_dir_unusable",
+    )

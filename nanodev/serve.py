@@ -15,12 +15,11 @@ import os
 import resource
 import shutil
 import signal
+import socket
 import sqlite3
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
@@ -29,15 +28,14 @@ from aiohttp.http_exceptions import HttpProcessingError
 
 from nanodev import __version__
 from nanodev.app import create_app
-from nanodev.core import CORE
-from nanodev.frontend import describe_frontend
+from nanodev.card import Bound, ready_after_ms, write_card
 from nanodev.gateway import LISTENERS
 from nanodev.preflight import check_aiohttp
+from nanodev.record import redact_protocols
 from nanodev.settings import Settings
 from nanodev.state import clear_server_info, write_server_info
 
 SHUTDOWN_TIMEOUT_S = 1.0
-MAX_CARD_KEYS = 3
 
 
 class BadRequestsInOneLine(logging.Filter):
@@ -58,16 +56,24 @@ SERVER_LOG = logging.getLogger("nanodev.http")
 SERVER_LOG.addFilter(BadRequestsInOneLine())
 
 
+class ProtocolsFingerprinted(logging.Filter):
+    """aiohttp warns when a client's Sec-WebSocket-Protocol values match none of the server's,
+    and prints them: a token smuggled there would reach the terminal in full."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if "Client protocols" in str(record.msg) and isinstance(args, tuple) and len(args) > 1:
+            offered = args[1] if isinstance(args[1], list) else [str(args[1])]
+            shown = redact_protocols(", ".join(map(str, offered))).split(", ")
+            record.args = (args[0], shown, *args[2:])
+        return True
+
+
+logging.getLogger("aiohttp.websocket").addFilter(ProtocolsFingerprinted())
+
+
 class StartupError(Exception):
     """A problem the user fixes with a flag; printed as one line, exit code 2."""
-
-
-@dataclass(frozen=True, slots=True)
-class Bound:
-    page_url: str
-    worker_url: str | None
-    page_port: int
-    worker_port: int | None
 
 
 def raise_fd_limit() -> int:
@@ -82,6 +88,7 @@ def raise_fd_limit() -> int:
 
 
 async def start(settings: Settings) -> tuple[web.AppRunner, Bound]:
+    await _resolve(settings.host)  # before anything is opened or written
     app = create_app(settings)
     runner = web.AppRunner(
         app, shutdown_timeout=SHUTDOWN_TIMEOUT_S, access_log=None, logger=SERVER_LOG
@@ -111,8 +118,18 @@ async def start(settings: Settings) -> tuple[web.AppRunner, Bound]:
     return runner, bound
 
 
+async def _resolve(host: str) -> None:
+    try:
+        await asyncio.get_running_loop().getaddrinfo(host, None, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise StartupError(
+            f"--host {host!r} does not resolve to an address ({exc.strerror}): pass an address "
+            "such as --host 127.0.0.1 or --host ::1, or a name in /etc/hosts"
+        ) from None
+
+
 async def _listen(runner: web.AppRunner, host: str, port: int, flag: str) -> int:
-    site = web.TCPSite(runner, host, port, shutdown_timeout=SHUTDOWN_TIMEOUT_S)
+    site = web.TCPSite(runner, host, port)  # the runner carries shutdown_timeout
     try:
         await site.start()
     except OSError as exc:
@@ -129,46 +146,6 @@ async def _listen(runner: web.AppRunner, host: str, port: int, flag: str) -> int
     return int(sockets[0].getsockname()[1]) if sockets else port
 
 
-def startup_card(
-    settings: Settings,
-    bound: Bound,
-    ready_ms: float,
-    keys: Sequence[str] = (),
-    migrations: Sequence[str] = (),
-) -> str:
-    page = bound.page_url
-    ws_page = page.replace("http://", "ws://")
-    state = settings.state_dir.resolve()
-    state_flag = "" if settings.state_dir == Path(".nanodev") else f" --state-dir {state}"
-    lines = [
-        f"nanodev {__version__} ready in {ready_ms:.0f} ms",
-        f"  Page       {page}/",
-        f"  Frontend   {describe_frontend(settings)}",
-        f"  WebSocket  {ws_page}/__ws/websocket?room_id=<room>&key=<key>",
-    ]
-    if bound.worker_url:
-        lines.append(f"  Worker     {bound.worker_url}/   (routes without /__ws, for a Vite proxy)")
-    lines += [
-        f"  Inspector  {page}/__nanodev/",
-        f"  State      {state}{'  (ephemeral: removed on exit)' if settings.ephemeral else ''}",
-        *in_effect(settings, keys),
-        *[f"  {'Migrations' if i == 0 else '':<10} {line}" for i, line in enumerate(migrations)],
-        "",
-        "  Make a key and a ready-to-paste URL:",
-        f"    nanodev keys create --user you@example.com{state_flag}",
-        f"    → {ws_page}/__ws/websocket?room_id=my-room&key=nk_live_…",
-        "",
-        "  Ctrl-C to stop.",
-    ]
-    if not settings.is_loopback:
-        lines.insert(
-            1,
-            f"  WARNING: listening on {settings.host}: anyone who can reach this "
-            "machine can reach nanodev. Use 127.0.0.1 unless you mean it.",
-        )
-    return "\n".join(lines)
-
-
 def say(out: TextIO, fmt: str, kind: str, text: str, level: str = "info") -> None:
     """One of nanodev's own lines (`nanodev: stopping …`), or its JSON record under
     `--log-format json`, so a log pipe sees nothing but JSON."""
@@ -180,84 +157,6 @@ def say(out: TextIO, fmt: str, kind: str, text: str, level: str = "info") -> Non
     else:
         out.write(f"nanodev: {text}\n")
     out.flush()
-
-
-def ready_record(
-    settings: Settings,
-    bound: Bound,
-    ready_ms: float,
-    keys: Sequence[str],
-    migrations: Sequence[str] = (),
-) -> str:
-    """`--log-format json`: the startup card as the first record of the terminal's JSON lines."""
-    from nanodev.inspector import TermLine, render  # noqa: PLC0415 - only for JSON logs
-
-    config = settings.config_path
-    fields = {
-        "version": __version__,
-        "ready_ms": round(ready_ms),
-        "page_url": bound.page_url,
-        "worker_url": bound.worker_url,
-        "inspector_url": f"{bound.page_url}/__nanodev/",
-        "state_dir": str(settings.state_dir.resolve()),
-        "config": str(config.resolve()) if config else None,
-        "keys": list(keys),
-        "migrations": list(migrations),
-    }
-    text = f"nanodev {__version__} ready in {ready_ms:.0f} ms at {bound.page_url}/"
-    return render(TermLine(time.time(), "ready", "info", text, "", fields), "json")
-
-
-def in_effect(settings: Settings, keys: Sequence[str]) -> list[str]:
-    """The card's lines for what this run was started with: config file, flags, keys."""
-    config = settings.config_path
-    lines = [f"  Config     {config.resolve() if config else 'none (no ./nanodev.toml)'}"]
-    given = {
-        "--static": settings.static_dir,
-        "--frontend": settings.frontend_url,
-        "--upstream": settings.upstream,
-        "--hooks": settings.hooks,
-        "--migrations": settings.migrations_dir,
-    }
-    lines += [f"  {flag:<10} {value}" for flag, value in given.items() if value is not None]
-    if keys:
-        shown = ", ".join(keys[:MAX_CARD_KEYS])
-        more = f" and {len(keys) - MAX_CARD_KEYS} more" if len(keys) > MAX_CARD_KEYS else ""
-        lines.append(f"  Keys       {shown}{more}  (nanodev keys list)")
-    return lines
-
-
-def process_age_ms() -> float | None:
-    """Milliseconds since this process was created, interpreter start and imports included:
-    the kernel's start time of the process (/proc/self/stat, in clock ticks since boot, so to
-    10 ms) against CLOCK_BOOTTIME. None where there is no /proc."""
-    try:
-        stat = Path("/proc/self/stat").read_text()
-        ticks = int(stat.rsplit(")", 1)[1].split()[19])  # field 22: starttime
-        started_s = ticks / os.sysconf("SC_CLK_TCK")
-        return (time.clock_gettime(time.CLOCK_BOOTTIME) - started_s) * 1000
-    except (OSError, ValueError, IndexError, AttributeError):
-        return None
-
-
-def ready_after_ms(spawned: float | None, serving: float) -> float:
-    """From process start for the CLI (`spawned` given: its first perf_counter, the fallback);
-    from `serve()`'s start for a server run inside another program such as a test."""
-    if spawned is None:
-        return (time.perf_counter() - serving) * 1000
-    age = process_age_ms()
-    return age if age is not None else (time.perf_counter() - spawned) * 1000
-
-
-async def valid_keys(app: web.Application) -> list[str]:
-    """The usable keys already in the auth database, newest first, for the startup card."""
-    now_ms = time.time() * 1000
-    rows = await app[CORE].db.list_keys()
-    return [
-        f"{row['id']} ({row['email'] or row['user_id']})"
-        for row in rows
-        if not row["revoked_at"] and (row["expires_at"] is None or row["expires_at"] > now_ms)
-    ]
 
 
 async def serve(settings: Settings, out: TextIO | None = None, spawned: float | None = None) -> int:
@@ -281,14 +180,7 @@ async def serve(settings: Settings, out: TextIO | None = None, spawned: float | 
             "state_dir": str(settings.state_dir.resolve()),
         },
     )
-    keys = await valid_keys(runner.app)
-    ready_ms = ready_after_ms(spawned, serving)
-    migrations = migration_lines(runner.app)
-    if settings.log_format == "json":
-        out.write(ready_record(settings, bound, ready_ms, keys, migrations) + "\n")
-    else:
-        out.write(startup_card(settings, bound, ready_ms, keys, migrations) + "\n")
-    out.flush()
+    await write_card(out, settings, runner.app, bound, ready_after_ms(spawned, serving))
     try:
         await stop.wait()
     finally:
@@ -299,16 +191,6 @@ async def serve(settings: Settings, out: TextIO | None = None, spawned: float | 
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
     return code
-
-
-def migration_lines(app: web.Application) -> list[str]:
-    """The app's migrations on this start (authdb.outcome), or nothing without a folder."""
-    prepared = app[CORE].db.prepared
-    if not prepared.uses_migrations:
-        return []
-    from nanodev.authdb import outcome  # noqa: PLC0415 - only with a migrations folder
-
-    return outcome.summary(prepared)
 
 
 def resume_collection() -> None:

@@ -13,6 +13,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from nanodev.origins import http_origin
+
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
@@ -44,6 +46,11 @@ class Settings(BaseModel):
     ephemeral: bool = Field(False, description="Use a temporary state directory removed on exit.")
     static_dir: Path | None = Field(
         None, description="Serve this built frontend with SPA fallback."
+    )
+    static_deny: tuple[str, ...] = Field(
+        (),
+        description="More glob patterns never served from --static (besides .env, .env.*, "
+        "*.pem, *.crt, *.key, *.p12, .git).",
     )
     frontend_url: str | None = Field(
         None, description="Reverse-proxy the frontend to this dev server."
@@ -113,7 +120,14 @@ class Settings(BaseModel):
         True, description="Inject the page probe: what the page saw of each socket, and its line."
     )
 
-    @field_validator("allowed_hosts", "allowed_origins", mode="before")
+    @field_validator("frontend_url", "upstream")
+    @classmethod
+    def _origin(cls, value: str | None) -> str | None:
+        # Checked here, so a bad value from nanodev.toml or the environment is refused before
+        # anything starts, exactly like the flag.
+        return None if value is None else http_origin(value)
+
+    @field_validator("allowed_hosts", "allowed_origins", "static_deny", mode="before")
     @classmethod
     def _split_csv(cls, value: Any) -> Any:
         if isinstance(value, str):

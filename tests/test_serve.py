@@ -16,7 +16,8 @@ from click.testing import CliRunner
 
 from nanodev.cli import main
 from nanodev.ids import room_file_name
-from nanodev.serve import resume_collection
+from nanodev.serve import SHUTDOWN_TIMEOUT_S, resume_collection, start
+from nanodev.settings import Settings
 
 from .conftest import Proc, free_port
 
@@ -86,10 +87,13 @@ def test_ephemeral_state_is_removed_on_exit(tmp_path: Path) -> None:
     assert not state.exists()
 
 
-def test_auth_db_is_plain_sqlite_with_the_union_schema(tmp_path: Path) -> None:
+def test_auth_db_is_plain_sqlite_with_the_union_schema(
+    tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
     proc = Proc(tmp_path / "state", 0, []).start()
     proc.stop()
     db = sqlite3.connect(tmp_path / "state" / "d1" / "AUTH_DB.sqlite")
+    request.addfinalizer(db.close)
     tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     assert tables >= {
         "user",
@@ -161,3 +165,15 @@ def test_up_that_stops_on_a_bad_flag_leaves_the_collector_on(tmp_path: Path) -> 
     result = CliRunner().invoke(main, ["up", "--worker-port", "-5", "--state-dir", str(tmp_path)])
     assert result.exit_code != 0
     assert gc.isenabled(), result.output
+
+
+async def test_start_and_stop_in_process_warn_nothing(tmp_path: Path) -> None:
+    # Under filterwarnings=error a DeprecationWarning (shutdown_timeout on a site instead of
+    # the runner) fails this test.
+    settings = Settings(state_dir=tmp_path / "state", port=0, worker_port=0, log_requests=False)
+    runner, bound = await start(settings)
+    try:
+        assert bound.page_url.startswith("http://127.0.0.1:")
+        assert runner._shutdown_timeout == SHUTDOWN_TIMEOUT_S
+    finally:
+        await runner.cleanup()

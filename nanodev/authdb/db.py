@@ -7,8 +7,9 @@ shell, and shared safely with the CLI (WAL + busy timeout) while `nanodev up` ru
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import time
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,8 +19,10 @@ import aiosqlite
 
 from nanodev.authdb.rows import KeyRow, SessionRow
 from nanodev.authdb.schema import Prepared, prepare
+from nanodev.errors import unreadable_database
 from nanodev.ids import random_id
 from nanodev.jsjson import stringify
+from nanodev.state import make_dir
 
 
 def now_ms() -> int:
@@ -45,6 +48,13 @@ class AuthDB:
         self.conn = conn
         self.path = path
         self.prepared = prepared  # how the schema came to be: built in, or the app's migrations
+        # Told of every key and session created through this connection (the recorder masks
+        # them); other processes' (the CLI's) are found by `secret_values`.
+        self.on_secret: list[Callable[[str], None]] = []
+
+    def _created(self, secret: str) -> None:
+        for listener in self.on_secret:
+            listener(secret)
 
     # -- keys -------------------------------------------------------------------------------
     async def get_key(self, key_id: str) -> KeyRow | None:
@@ -77,6 +87,7 @@ class AuthDB:
             (key_id, user_id, name, created, expires_at, stringify(list(scopes))),
         )
         await self.conn.commit()
+        self._created(key_id)
         return {
             "id": key_id,
             "user_id": user_id,
@@ -169,7 +180,19 @@ class AuthDB:
             (random_id(32), expires, token, ts, ts, ip, user_agent, user_id),
         )
         await self.conn.commit()
+        self._created(token)
         return token, expires
+
+    async def secret_values(self) -> list[str]:
+        """Every session token and API key id: values the inspector must never show. A table
+        the app's migrations have not created yet (one failed at start) holds none."""
+        values: list[str] = []
+        for sql in ("SELECT token FROM session", "SELECT id FROM api_keys"):
+            try:
+                values += [str(row[0]) for row in await self._all(sql)]
+            except sqlite3.OperationalError:
+                continue
+        return values
 
     async def get_session(self, token: str) -> SessionRow | None:
         row = await self._one(
@@ -212,15 +235,27 @@ class AuthDB:
 @asynccontextmanager
 async def open_auth_db(path: Path, migrations: Path | None = None) -> AsyncIterator[AuthDB]:
     """Open the auth database, its schema prepared first (the app's `migrations` folder when
-    given, else the built-in schema; `schema.prepare`); closed when the block exits."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    prepared = await asyncio.to_thread(prepare, path, migrations)
-    conn = await aiosqlite.connect(path)
+    given, else the built-in schema; `schema.prepare`); closed when the block exits. A file
+    that is not a database is the user's to fix, told in words before anything is written
+    (SQLite reads the header first, so its bytes stay as they were)."""
+    make_dir(path.parent)
+    try:
+        prepared = await asyncio.to_thread(prepare, path, migrations)
+        conn = await aiosqlite.connect(path)
+    except sqlite3.DatabaseError as exc:
+        raise unreadable_database("auth database", path, exc, "reset --auth") from None
+    try:
+        await _pragmas(conn, path)
+        yield AuthDB(conn, path, prepared)
+    finally:
+        await conn.close()
+
+
+async def _pragmas(conn: aiosqlite.Connection, path: Path) -> None:
     try:
         await conn.execute("PRAGMA journal_mode=WAL")
         await conn.execute("PRAGMA synchronous=NORMAL")
         await conn.execute("PRAGMA busy_timeout=5000")
         await conn.execute("PRAGMA foreign_keys=ON")
-        yield AuthDB(conn, path, prepared)
-    finally:
-        await conn.close()
+    except sqlite3.DatabaseError as exc:
+        raise unreadable_database("auth database", path, exc, "reset --auth") from None

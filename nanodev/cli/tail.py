@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import signal
 import sys
+from collections.abc import Coroutine
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -43,8 +46,27 @@ def tail(expression: str, state_dir: Path, as_json: bool) -> None:
         )
     try:
         code = asyncio.run(
-            follow(str(info["page_url"]), filt, sys.stdout, "json" if as_json else "text")
+            until_signal(
+                follow(str(info["page_url"]), filt, sys.stdout, "json" if as_json else "text")
+            )
         )
     except KeyboardInterrupt:
         code = 0
     sys.exit(code)
+
+
+async def until_signal(work: Coroutine[Any, Any, int]) -> int:
+    """Run `work` until it ends or SIGINT/SIGTERM arrives (then 0). Handlers of its own, as
+    `up` has: a process started with SIGINT ignored (a script's background job) would
+    otherwise never stop on Ctrl-C."""
+    task = asyncio.ensure_future(work)
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, task.cancel)
+    try:
+        return await task
+    except asyncio.CancelledError:
+        return 0
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)

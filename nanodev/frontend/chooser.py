@@ -86,7 +86,11 @@ async def _frontend_ctx(app: web.Application) -> AsyncIterator[None]:
     elif settings.static_dir is not None:
         from nanodev.frontend.static import StaticSite  # noqa: PLC0415
 
-        fe.site = StaticSite(settings.static_dir, page_probe=lambda: core.settings.page_probe)
+        fe.site = StaticSite(
+            settings.static_dir,
+            page_probe=lambda: core.settings.page_probe,
+            deny=settings.static_deny,
+        )
         core.frontend = static
     else:
         core.frontend = builtin_demo

@@ -21,6 +21,7 @@ from multidict import CIMultiDict
 from yarl import URL
 
 from nanodev.frontend.livereload import origin_allowed
+from nanodev.origins import http_origin
 from nanodev.record import Recorder, UpstreamFailed, now
 from nanodev.tasks import TaskSet
 from nanodev.templating import render
@@ -56,12 +57,7 @@ MAX_INJECTED = 8 * 1024 * 1024  # larger HTML is streamed without the page probe
 
 def normalize_origin(url: str) -> str:
     """`http://127.0.0.1:5173/` → `http://127.0.0.1:5173`; ValueError when not an origin."""
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"{url!r} is not an http(s) URL such as http://127.0.0.1:5173")
-    if parts.path not in ("", "/") or parts.query or parts.fragment or parts.username:
-        raise ValueError(f"{url!r} must be an origin only (scheme://host:port), no path")
-    return f"{parts.scheme}://{parts.netloc.lower()}"
+    return http_origin(url)
 
 
 def target_url(origin: str, raw_path_qs: str) -> URL:

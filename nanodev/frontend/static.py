@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import mimetypes
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from fnmatch import fnmatchcase
+from pathlib import Path, PurePosixPath
 from typing import Literal
 from urllib.parse import unquote
 
@@ -51,6 +52,10 @@ CONTENT_TYPES = {
 TEXT_TYPES = ("text/", "application/json", "application/manifest+json", "image/svg+xml")
 # Characters no legitimate asset path contains, before or after decoding.
 FORBIDDEN = ("\\", "\x00", "#", "?", ":")
+# Private files a build directory may hold by accident, never served (Vite's `server.fs.deny`
+# defaults, plus private keys). A pattern without '/' matches any one path segment, so `.git`
+# covers everything under it; one with '/' matches the path from DIR. Case-insensitive.
+DENY = (".env", ".env.*", "*.pem", "*.crt", "*.key", "*.p12", ".git")
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +96,20 @@ def contained(root: Path, candidate: Path) -> Path | None:
     return real
 
 
-def lookup(root: Path, raw_path: str, *, wants_html: bool) -> Lookup:
+def denied(parts: Sequence[str], patterns: Sequence[str]) -> str | None:
+    """The deny pattern that `parts` (a path under DIR, as segments) matches, or None."""
+    lowered = [part.lower() for part in parts]
+    whole = "/".join(lowered)
+    for pattern in patterns:
+        wanted = pattern.lower().strip("/")
+        if "/" in wanted and fnmatchcase(whole, wanted):
+            return pattern
+        if "/" not in wanted and any(fnmatchcase(part, wanted) for part in lowered):
+            return pattern
+    return None
+
+
+def lookup(root: Path, raw_path: str, *, wants_html: bool, deny: Sequence[str] = DENY) -> Lookup:
     """Decide what `raw_path` serves under `root` (a resolved directory)."""
     segments = decode_path(raw_path)
     if segments is None:
@@ -99,6 +117,10 @@ def lookup(root: Path, raw_path: str, *, wants_html: bool) -> Lookup:
     found = contained(root, root.joinpath(*segments))
     if found is None:
         return Lookup("refused", reason="path resolves outside the static directory")
+    # The name asked for and the file it resolves to (a symlink) are both checked.
+    pattern = denied(segments, deny) or denied(PurePosixPath(found.relative_to(root)).parts, deny)
+    if pattern is not None:
+        return Lookup("refused", reason=f"private file: matches the static deny list ({pattern})")
     if found.is_dir():
         found = contained(root, found / "index.html")
     if found is not None and found.is_file():
@@ -129,10 +151,12 @@ class StaticSite:
         *,
         live_reload: bool = True,
         page_probe: Callable[[], bool] = lambda: True,
+        deny: Sequence[str] = (),
     ) -> None:
         self.configured = root
         self.live_reload = live_reload
         self.page_probe = page_probe  # read per page: nanodev.toml may turn it off live
+        self.deny = (*DENY, *deny)
 
     @property
     def root(self) -> Path | None:
@@ -153,7 +177,7 @@ class StaticSite:
         if request.method not in ("GET", "HEAD"):
             return web.Response(status=404, text="Not found", headers=NO_CACHE)
         wants_html = "text/html" in request.headers.get("Accept", "")
-        found = lookup(root, request.rel_url.raw_path, wants_html=wants_html)
+        found = lookup(root, request.rel_url.raw_path, wants_html=wants_html, deny=self.deny)
         if found.path is None:
             return web.Response(status=404, text="Not found", headers=NO_CACHE)
         return await self._serve(found.path)

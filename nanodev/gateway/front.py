@@ -15,6 +15,7 @@ from urllib.parse import unquote
 from aiohttp import web
 
 from nanodev.core import CORE, UPSTREAM, Core
+from nanodev.errors import UserError
 from nanodev.gateway.rewrite import Route, route
 from nanodev.record import (
     FLOW,
@@ -62,6 +63,10 @@ async def front_door(request: web.Request) -> web.StreamResponse:
     except web.HTTPException as exc:
         _record_response(core, flow, exc)
         raise
+    except UserError as exc:  # e.g. a room file that cannot open: refused before any 101
+        log.error("%s %s: %s (%s)", request.method, raw_path, exc.message, exc.hint)
+        flow.cause, flow.fix = exc.message, exc.hint[:1].upper() + exc.hint[1:]
+        response = web.Response(status=503, text=f"{exc.message}\n{flow.fix}\n")
     except Exception as exc:
         log.exception("request %s %s failed", request.method, raw_path)
         flow.cause = f"nanodev failed handling this request: {exc!r}"
@@ -80,7 +85,11 @@ def _record_arrival(
     upgrade: bool,
 ) -> None:
     """`RequestReceived` and `Rewritten`: what arrived (secrets fingerprinted) and where it goes."""
-    raw_path, shown_query = request.rel_url.raw_path, redact_query(request.query_string)
+    # A key can travel as a path segment too (/__ws/websocket/nk_live_…).
+    seen: list[str] = []
+    raw_path = redact_text(request.rel_url.raw_path)
+    shown_query = redact_query(request.query_string, seen)
+    core.recorder.known.add(seen)  # a secret seen here is masked in every later record too
     core.recorder.record(
         RequestReceived(
             flow.flow,
@@ -99,7 +108,7 @@ def _record_arrival(
             flow.flow,
             now(),
             _with_query(raw_path, shown_query),
-            _with_query(decided.path, shown_query),
+            _with_query(redact_text(decided.path), shown_query),
             decided.destination,
             decided.reason,
         )

@@ -13,6 +13,8 @@ from nanodev.inspector.live import LiveHub
 from nanodev.inspector.replay import ReplayVault
 from nanodev.record import Recorder
 
+MAX_IMPORT_BYTES = 64 << 20
+
 
 @dataclass(slots=True)
 class Inspector:
@@ -23,6 +25,7 @@ class Inspector:
     emails: dict[str, str | None] = field(default_factory=dict)
     # flow id → (last_seq, row JSON) of live traffic: a refresh rebuilds only changed rows.
     rows: dict[int, tuple[int, dict[str, Any]]] = field(default_factory=dict)
+    import_limit: int = MAX_IMPORT_BYTES  # the largest upload Import reads (tests lower it)
 
 
 INSPECTOR: web.AppKey[Inspector] = web.AppKey("nanodev_inspector", Inspector)

@@ -26,7 +26,6 @@ from nanodev.templating import render, templates_dir
 # and nothing on the socket path needs them.
 
 PREFIX = "/__nanodev"
-MAX_IMPORT_BYTES = 64 << 20
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
     "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
@@ -285,9 +284,10 @@ async def api_import(request: web.Request) -> web.StreamResponse:
     from nanodev.inspector.harimport import import_har, is_har  # noqa: PLC0415
     from nanodev.inspector.sessions import ImportError_, import_session  # noqa: PLC0415
 
-    raw = await request.content.read(MAX_IMPORT_BYTES + 1)
-    if len(raw) > MAX_IMPORT_BYTES:
-        return _json({"error": f"export larger than {MAX_IMPORT_BYTES >> 20} MiB"}, 413)
+    limit = request.app[INSPECTOR].import_limit
+    raw = await _read_upload(request, limit)
+    if raw is None:
+        return _json({"error": f"export larger than the import limit of {limit:,} bytes"}, 413)
     capacity = request.app[CORE].settings.inspector_capacity
     try:
         data = json.loads(raw)
@@ -297,6 +297,19 @@ async def api_import(request: web.Request) -> web.StreamResponse:
         return _json({"error": f"cannot import: {exc}"}, 400)
     request.app[INSPECTOR].imported = recorder
     return _json({"imported": len(recorder.events), "flows": len(recorder.flows)})
+
+
+async def _read_upload(request: web.Request, limit: int) -> bytes | None:
+    """The whole body up to `limit` bytes, or None past it. `content.read(n)` returns what has
+    arrived so far, not n bytes, so a large upload is read chunk by chunk to its end."""
+    chunks: list[bytes] = []
+    size = 0
+    while chunk := await request.content.read(1 << 16):
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 async def api_leave_import(request: web.Request) -> web.StreamResponse:

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
         fingerprint,
         redact_header,
         redact_headers,
+        redact_protocols,
         redact_query,
         redact_text,
     )
@@ -72,6 +73,7 @@ __all__ = [
     "now",
     "redact_header",
     "redact_headers",
+    "redact_protocols",
     "redact_query",
     "redact_text",
 ]
@@ -107,6 +109,7 @@ __getattr__ = exports(
         "now": "events",
         "redact_header": "redaction",
         "redact_headers": "redaction",
+        "redact_protocols": "redaction",
         "redact_query": "redaction",
         "redact_text": "redaction",
     },

@@ -24,6 +24,7 @@ from nanodev.record.events import (
     Rewritten,
     Upgraded,
 )
+from nanodev.record.known import KnownSecrets
 
 Listener = Callable[[int, Event], None]
 
@@ -73,6 +74,7 @@ class Recorder:
         self._listeners: list[Listener] = []
         self.dropped = 0
         self.last_seq = 0
+        self.known = KnownSecrets()  # masked in every record before it is kept or shown
 
     def new_flow(self) -> int:
         return next(self._flow_ids)
@@ -91,6 +93,8 @@ class Recorder:
         if type(event) is Frame:
             self._record_frame(event)
             return
+        if self.known:
+            self.known.scrub(event)
         seq = next(self._seq)
         self.last_seq = seq
         if self.store_enabled:
@@ -111,6 +115,8 @@ class Recorder:
         """`record` for the one event that comes with every message, kept short."""
         if not self.store_enabled:
             return
+        if self.known:
+            event.text = self.known.mask(event.text)
         seq = next(self._seq)
         self.last_seq = seq
         if len(self.events) == self.capacity:

@@ -13,9 +13,17 @@ from urllib.parse import quote, unquote_plus
 SECRET_HEADERS = frozenset(
     {"cookie", "set-cookie", "authorization", "proxy-authorization", "x-nano-key", "x-api-key"}
 )
+# Query parameter names that carry credentials, compared lowercased with `_` and `-` removed
+# (`sessionToken`, `session-token` and `SESSION_TOKEN` are one name), plus the endings below.
 SECRET_PARAMS = frozenset(
-    {"key", "api_key", "apikey", "token", "session_token", "session", "access_token", "secret"}
-)
+    {
+        "key", "apikey", "token", "sessiontoken", "session", "accesstoken", "refreshtoken",
+        "idtoken", "authtoken", "secret", "clientsecret", "auth", "authorization", "password",
+        "passwd", "pwd", "jwt", "bearer", "credential", "credentials", "signature", "sig",
+        "privatekey", "accesskey",
+    }
+)  # fmt: skip
+SECRET_PARAM_ENDINGS = ("token", "secret", "password", "apikey", "accesskey", "privatekey")
 # Headers the inspector shows; anything else is summarised by name only.
 SHOWN_HEADERS = (
     "host",
@@ -79,8 +87,42 @@ def redact_cookie_header(value: str) -> str:
     return _COOKIE_PAIR_RE.sub(lambda m: f"{m.group(1)}={fingerprint(m.group(2))}", value)
 
 
+def secret_param(name: str) -> bool:
+    """A query parameter name that carries a credential, however it is spelled."""
+    plain = unquote_plus(name).lower().replace("_", "").replace("-", "")
+    return plain in SECRET_PARAMS or plain.endswith(SECRET_PARAM_ENDINGS)
+
+
+def redact_url(value: str) -> str:
+    """A URL in a header (`Referer`, `Origin`): its path and its query redacted like the
+    request's own."""
+    head, sep, query = value.partition("?")
+    query, hash_sep, fragment = query.partition("#")
+    shown = redact_text(head)
+    if sep:
+        shown += "?" + redact_query(query)
+    return shown + (hash_sep + redact_text(fragment) if hash_sep else "")
+
+
+# A subprotocol name (`chat`, `graphql-transport-ws`, `v10.stomp`) is kept; anything else
+# offered in Sec-WebSocket-Protocol (a token smuggled past the URL) is fingerprinted.
+_PROTOCOL_NAME = re.compile(r"[a-z][a-z.\-]*\d{0,2}[a-z.\-]*")
+
+
+def redact_protocols(value: str) -> str:
+    items = [item.strip() for item in value.split(",")]
+    return ", ".join(
+        item if len(item) <= 40 and _PROTOCOL_NAME.fullmatch(item) else fingerprint(item)
+        for item in items
+    )
+
+
 def redact_header(name: str, value: str) -> str:
     lname = name.lower()
+    if lname in ("referer", "origin"):
+        return redact_url(value)
+    if lname == "sec-websocket-protocol":
+        return redact_protocols(value)
     if lname in ("cookie", "set-cookie"):
         return redact_cookie_header(value)
     if lname in ("authorization", "proxy-authorization"):
@@ -107,15 +149,18 @@ def redact_headers(
     return out
 
 
-def redact_query(query_string: str) -> str:
-    """The query string with secret-bearing parameters fingerprinted; order and blanks kept."""
+def redact_query(query_string: str, seen: list[str] | None = None) -> str:
+    """The query string with secret-bearing parameters fingerprinted; order and blanks kept.
+    The secret values are appended to `seen`, so they can be masked wherever else they go."""
     if not query_string:
         return ""
     parts = []
     for raw in query_string.split("&"):
         name, eq, value = raw.partition("=")
-        if unquote_plus(name).lower() in SECRET_PARAMS and value:
+        if value and (secret_param(name) or unquote_plus(value).startswith("nk_")):
             decoded = unquote_plus(value)
+            if seen is not None:
+                seen.append(decoded)
             shown = "…".join(quote(piece, safe="") for piece in fingerprint(decoded).split("…"))
             parts.append(f"{name}={shown}")
         else:

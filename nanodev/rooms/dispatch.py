@@ -58,6 +58,8 @@ async def _handle_action(room: Room, conn: Connection, msg: Any) -> None:
         room.unsubscribe(conn, msg.table)
     elif isinstance(msg, SubscribeQuery):
         _subscribe_query(room, call, msg)
+    elif isinstance(msg, UnsubscribeQuery) and not isinstance(msg.queryId, QUERY_ID_TYPES):
+        call.error(QUERY_ID_ERROR)
     elif isinstance(msg, UnsubscribeQuery):
         conn.queries.pop(msg.queryId, None)
         call.reply({"type": "query_unsubscribed", "queryId": msg.queryId})
@@ -74,10 +76,19 @@ async def _handle_action(room: Room, conn: Connection, msg: Any) -> None:
     await room.flush(call.outbox)
 
 
+# A query id keys the socket's query table, so it must be a JSON scalar: a list or an object
+# would be unhashable (and the original compares ids by value only for strings and numbers).
+QUERY_ID_TYPES = (str, int, float)
+QUERY_ID_ERROR = "queryId must be a string or a number"
+
+
 def _subscribe_query(room: Room, call: Call, msg: SubscribeQuery) -> None:
     tables = msg.tables
     if not msg.queryId or not msg.method or not isinstance(tables, list) or not tables:
         call.error("subscribe_query requires queryId, method, and tables")
+        return
+    if not isinstance(msg.queryId, QUERY_ID_TYPES):
+        call.error(QUERY_ID_ERROR)
         return
     call.conn.queries[msg.queryId] = {
         "method": msg.method,

@@ -54,7 +54,7 @@ class Room:
         self.recorder = recorder
         self.settings = settings
         self.update_listeners = update_listeners
-        self.store = RoomStore(path)
+        self.store = RoomStore(path, room_id)
         self.sockets: set[Connection] = set()
         self.subscribers: dict[str, set[Connection]] = {}
         self.rate_limiter = RateLimiter()

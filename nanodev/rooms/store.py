@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from nanodev.errors import UserError, unreadable_database
 from nanodev.jsjson import stringify
 from nanodev.rooms.sqlsafety import is_identifier, quote_ident, read_only_authorizer
 
@@ -86,6 +87,11 @@ def today() -> str:
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%d")
 
 
+def unreadable_room(path: Path, room_id: str, exc: sqlite3.Error) -> UserError:
+    """A room file SQLite cannot open: what and where, and the two ways out."""
+    return unreadable_database("room file", path, exc, f"reset --room {room_id or 'ROOM_ID'}")
+
+
 def _row_factory(cursor: sqlite3.Cursor, row: tuple[Any, ...]) -> dict[str, Any]:
     return {d[0]: v for d, v in zip(cursor.description, row, strict=True)}
 
@@ -93,13 +99,22 @@ def _row_factory(cursor: sqlite3.Cursor, row: tuple[Any, ...]) -> dict[str, Any]
 class RoomStore:
     """The room's SQLite file: migrations, schema, transactions, usage counters, user SQL."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, room_id: str = "") -> None:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(
             path, isolation_level=None, check_same_thread=False, cached_statements=32
         )
         self.db.row_factory = _row_factory
+        try:
+            self._open()
+        except sqlite3.Error as exc:
+            self.db.close()  # no half-open store left for the collector
+            raise unreadable_room(path, room_id, exc) from None
+        self._reader: sqlite3.Connection | None = None
+        self._schema_cache: dict[str, list[dict[str, Any]]] | None = None
+
+    def _open(self) -> None:
         self.db.execute("PRAGMA journal_mode=WAL")
         # A room is small; a 512 KiB page cache (not SQLite's 2 MiB default) keeps thousands
         # of open rooms cheap.
@@ -107,8 +122,6 @@ class RoomStore:
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute("PRAGMA busy_timeout=5000")
         self._migrate()
-        self._reader: sqlite3.Connection | None = None
-        self._schema_cache: dict[str, list[dict[str, Any]]] | None = None
 
     # -- lifecycle --------------------------------------------------------------------------
     def _migrate(self) -> None:

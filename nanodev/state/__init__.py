@@ -14,6 +14,7 @@ if TYPE_CHECKING:
         clear_server_info,
         ensure_layout,
         load_secret,
+        make_dir,
         read_server_info,
         write_server_info,
     )
@@ -32,6 +33,7 @@ __all__ = [
     "format_table",
     "import_state",
     "load_secret",
+    "make_dir",
     "read_server_info",
     "run_sql",
     "sql_target",
@@ -50,6 +52,7 @@ __getattr__ = exports(
         "format_table": "files",
         "import_state": "snapshot",
         "load_secret": "directory",
+        "make_dir": "directory",
         "read_server_info": "directory",
         "run_sql": "files",
         "sql_target": "files",

@@ -12,10 +12,20 @@ import secrets
 from pathlib import Path
 from typing import Any
 
+from nanodev.errors import unusable_directory
+
+
+def make_dir(path: Path) -> None:
+    """`mkdir -p`, or a `UserError` that says why the state directory cannot be used."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise unusable_directory(path, exc) from None
+
 
 def ensure_layout(state_dir: Path) -> None:
     for sub in ("d1", "rooms"):
-        (state_dir / sub).mkdir(parents=True, exist_ok=True)
+        make_dir(state_dir / sub)
 
 
 def load_secret(state_dir: Path) -> str:
@@ -25,7 +35,7 @@ def load_secret(state_dir: Path) -> str:
         value = path.read_text().strip()
         if value:
             return value
-    state_dir.mkdir(parents=True, exist_ok=True)
+    make_dir(state_dir)
     value = secrets.token_urlsafe(32)
     tmp = path.with_suffix(".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

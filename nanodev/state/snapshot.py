@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from nanodev.errors import unreadable_database
 from nanodev.state.directory import read_server_info
 
 FORMAT = "nanodev-snapshot"
@@ -96,6 +97,16 @@ def backup_db(source: Path, dest: Path) -> None:
         src.close()
 
 
+def _backup_member(source: Path, member: str, copy: Path) -> None:
+    try:
+        backup_db(source, copy)
+    except sqlite3.DatabaseError as exc:  # the export stops; the previous file is untouched
+        if member == AUTH_MEMBER:
+            raise unreadable_database("auth database", source, exc, "reset --auth") from None
+        room = source.stem.rsplit("-", 1)[0]  # <room>-<hash8>.sqlite
+        raise unreadable_database("room file", source, exc, f"reset --room {room}") from None
+
+
 # -- export ---------------------------------------------------------------------------------
 def room_files(state_dir: Path) -> list[Path]:
     rooms = state_dir / "rooms"
@@ -116,7 +127,7 @@ def export_state(state_dir: Path, target: Path) -> Snapshot:
             members += [(p, f"rooms/{p.name}") for p in rooms]
             for source, member in members:
                 copy = Path(work) / "copy.sqlite"
-                backup_db(source, copy)
+                _backup_member(source, member, copy)
                 archive.write(copy, member)
                 copy.unlink()
             secret = state_dir / SECRET_MEMBER

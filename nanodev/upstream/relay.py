@@ -31,7 +31,16 @@ from nanodev.frontend import (
     target_url,
 )
 from nanodev.gateway import WS_PREFIX
-from nanodev.record import FLOW, FlowContext, Recorder, Rewritten, UpstreamFailed, now, redact_query
+from nanodev.record import (
+    FLOW,
+    FlowContext,
+    Recorder,
+    Rewritten,
+    UpstreamFailed,
+    now,
+    redact_query,
+    redact_text,
+)
 from nanodev.upstream.client import HandshakeRefused, client_session
 from nanodev.upstream.encoding import decode_body
 from nanodev.upstream.sockets import Link, SocketRelay
@@ -145,9 +154,12 @@ class UpstreamRelay:
             path_qs += "?" + request.rel_url.raw_query_string
         target = target_url(self.origin, path_qs)
         flow.secrets = extract_credentials(request.headers, request.query).secrets
-        shown = str(target.with_query(None)) + _shown_query(request.rel_url.raw_query_string)
+        self.recorder.known.add(flow.secrets)
+        query = _shown_query(request.rel_url.raw_query_string)
+        original = redact_text(upstream_path(request.rel_url.raw_path)) + query
+        shown = redact_text(str(target.with_query(None))) + query
         self.recorder.record(
-            Rewritten(flow.flow, now(), path_qs, shown, "upstream", "--upstream: the real Worker")
+            Rewritten(flow.flow, now(), original, shown, "upstream", "--upstream: the real Worker")
         )
         if request.headers.get("Upgrade", "").lower() == "websocket":
             return await self._relay_ws(request, target, flow)

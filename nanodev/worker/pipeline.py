@@ -16,8 +16,8 @@ from aiohttp import web
 from nanodev.authdb import now_ms
 from nanodev.core import Core
 from nanodev.jsjson import stringify
-from nanodev.origins import origin_allowed
-from nanodev.record import FLOW, AuthDecided, AuthStep, Note, now
+from nanodev.origins import trusted_origin
+from nanodev.record import FLOW, AuthDecided, AuthStep, FlowContext, Note, now
 from nanodev.rooms import serve_socket
 from nanodev.worker.auth import AuthResult, extract_credentials
 from nanodev.worker.chain import authenticate
@@ -73,7 +73,8 @@ def handle(request: web.Request, core: Core, path: str) -> Awaitable[web.StreamR
     if route is None:
         route = next((h for p, h in core.worker_prefixes.items() if path.startswith(p)), None)
     if route is not None:
-        return route(request, core)
+        refused = cross_site_write(request, core, path)
+        return _answer(refused) if refused is not None else route(request, core)
     upgrade = is_upgrade(request)
     if not is_backend_path(path, upgrade) or (path == "/" and not upgrade):
         if core.frontend is not None:
@@ -102,6 +103,31 @@ async def identify(request: web.Request, core: Core, flow_id: int) -> None:
     core.recorder.record(Note(flow_id, now(), "info", note, extra | {"source": result.source}))
 
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def cross_site_write(request: web.Request, core: Core, path: str) -> web.Response | None:
+    """A state-changing request to one of the Worker's own routes from another site's page is
+    refused, as Better Auth refuses it on /api/auth/* (which keeps its own check): the browser
+    attaches the session cookie to a cross-site `text/plain` POST without any preflight. No
+    Origin at all is a script, not a browser, and goes through."""
+    origin = request.headers.get("Origin")
+    if request.method in SAFE_METHODS or origin is None or path.startswith("/api/auth"):
+        return None
+    if trusted_origin(origin, request.host, request.scheme, core.settings.allowed_origins):
+        return None
+    flow = request[FLOW]
+    flow.cause = (
+        f"a cross-site {request.method} {path}: Origin {origin!r} is not this host, and "
+        "the browser would have sent the session cookie with it"
+    )
+    flow.fix = (
+        "Call the API from a page served by this host (any port), or add the page's origin to "
+        "allowed_origins (NANODEV_ALLOWED_ORIGINS)"
+    )
+    return json_response(403, {"message": "Invalid origin"})
+
+
 async def _answer(response: web.StreamResponse) -> web.StreamResponse:
     return response
 
@@ -124,7 +150,7 @@ async def room_scoped(
         result = _check_upgrade_origin(request, core, result)
     if result.allowed:
         result = await _check_room_owner(core, room_id, owner, result)
-    _record_auth(core, flow.flow, room_id, result)
+    _record_auth(core, flow, room_id, result)
     if not result.allowed:
         flow.cause, flow.fix = result.cause, result.fix
         return text_response(result.status, result.body, fix=result.fix)
@@ -168,7 +194,8 @@ def _check_upgrade_origin(request: web.Request, core: Core, result: AuthResult) 
     CORS, so a session-authenticated upgrade must come from a page on this host (any port, as
     the auth endpoints accept) or a configured origin. No Origin at all means no browser."""
     origin = request.headers.get("Origin")
-    if origin is None or origin_allowed(origin, request.host, core.settings.allowed_origins):
+    allowed = core.settings.allowed_origins
+    if origin is None or trusted_origin(origin, request.host, request.scheme, allowed):
         detail = "no Origin (not a browser)" if origin is None else f"Origin {origin} is this host"
         result.steps.append(AuthStep("upgrade origin", origin is not None, "ok", detail))
         return result
@@ -224,10 +251,11 @@ async def _check_room_owner(
     return result
 
 
-def _record_auth(core: Core, flow: int, room_id: str, result: AuthResult) -> None:
+def _record_auth(core: Core, flow: FlowContext, room_id: str, result: AuthResult) -> None:
+    core.recorder.known.add(flow.secrets)  # the flow's credentials: masked in every record
     core.recorder.record(
         AuthDecided(
-            flow,
+            flow.flow,
             now(),
             result.outcome,
             result.user_id,

@@ -2,6 +2,7 @@
 `tier`, no `expires_at`) is upgraded in place without losing rows."""
 
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 from nanodev.authdb.db import open_auth_db
@@ -25,10 +26,6 @@ async def test_old_schema_is_upgraded_in_place(tmp_path: Path) -> None:
         assert user is not None and user.tier == "free"
         key = await db.get_key("nk_live_old")
         assert key is not None and key.expires_at is None and key.revoked_at is None
-    tables = {
-        r[0]
-        for r in sqlite3.connect(path).execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table'"
-        )
-    }
+    with closing(sqlite3.connect(path)) as conn:
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     assert {"session", "account", "verification", "rooms", "plan_limits", "permissions"} <= tables

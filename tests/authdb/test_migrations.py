@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Awaitable, Callable
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -57,7 +58,7 @@ def test_apply_records_like_wrangler_and_rolls_back_a_failure(tmp_path: Path) ->
     run = apply_pending(db, migrations)
     assert run.applied == ["0001_notes.sql"]
     assert run.failed == "0002_bad.sql" and "no such table: missing" in run.error
-    with sqlite3.connect(db) as conn:
+    with closing(sqlite3.connect(db)) as conn, conn:
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         rows = conn.execute("SELECT id, name, applied_at FROM d1_migrations").fetchall()
     assert "notes" in tables and "half" not in tables and "later" not in tables

@@ -7,6 +7,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -45,8 +46,9 @@ def test_users_create_is_idempotent_and_lowercases(tmp_path: Path) -> None:
     again = cli_json(tmp_path, "users", "create", "ada@example.com")
     assert first["created"] is True and again["created"] is False
     assert first["id"] == again["id"] and first["email"] == "ada@example.com"
-    db = sqlite3.connect(tmp_path / "d1" / "AUTH_DB.sqlite")
-    stored = db.execute("SELECT password FROM account WHERE userId = ?", (first["id"],)).fetchone()
+    with closing(sqlite3.connect(tmp_path / "d1" / "AUTH_DB.sqlite")) as db:
+        query = "SELECT password FROM account WHERE userId = ?"
+        stored = db.execute(query, (first["id"],)).fetchone()
     assert stored is not None and ":" in stored[0] and "correct horse" not in stored[0]
 
 

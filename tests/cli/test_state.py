@@ -10,6 +10,7 @@ import subprocess
 import sys
 import zipfile
 from collections.abc import Callable
+from contextlib import closing
 from pathlib import Path
 
 import aiohttp
@@ -17,6 +18,7 @@ import pytest
 from click.testing import CliRunner
 
 from nanodev.cli import main
+from nanodev.errors import UserError
 from nanodev.state.files import StateError, reset, reset_targets, room_path, run_sql, sql_target
 from nanodev.state.snapshot import SnapshotError, export_state, import_state
 from tests.conftest import Nano, Proc, rpc
@@ -37,7 +39,7 @@ async def seed_room(nano: Nano, room: str, titles: list[str]) -> None:
 
 
 def titles(path: Path) -> list[str]:
-    with sqlite3.connect(path) as db:
+    with closing(sqlite3.connect(path)) as db, db:
         return [r[0] for r in db.execute("SELECT title FROM tasks ORDER BY id")]
 
 
@@ -66,10 +68,10 @@ def make_state(tmp_path: Path, name: str, title: str) -> Path:
     state = tmp_path / name
     (state / "rooms").mkdir(parents=True)
     (state / "d1").mkdir()
-    with sqlite3.connect(room_path(state, "r")) as db:
+    with closing(sqlite3.connect(room_path(state, "r"))) as db, db:
         db.execute("CREATE TABLE tasks (id INTEGER PRIMARY KEY, title TEXT)")
         db.execute("INSERT INTO tasks (title) VALUES (?)", (title,))
-    with sqlite3.connect(state / "d1" / "AUTH_DB.sqlite") as db:
+    with closing(sqlite3.connect(state / "d1" / "AUTH_DB.sqlite")) as db, db:
         db.execute("CREATE TABLE api_keys (id TEXT)")
     return state
 
@@ -118,8 +120,9 @@ def test_a_failed_export_keeps_the_previous_snapshot(tmp_path: Path) -> None:
     export_state(state, target)
     good = target.read_bytes()
     room_path(state, "r").write_bytes(b"not a database at all" * 10)
-    with pytest.raises(sqlite3.DatabaseError):
+    with pytest.raises(UserError, match="cannot be opened: file is not a database") as info:
         export_state(state, target)
+    assert "nanodev reset --room r" in info.value.hint
     assert target.read_bytes() == good
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".snap")] == []
 

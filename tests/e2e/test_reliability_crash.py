@@ -8,6 +8,7 @@ import asyncio
 import random
 import signal
 import sqlite3
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -90,7 +91,7 @@ async def burst(proc: Proc, key: str, rng: random.Random, k: int) -> Trial:
 
 
 def verify(db_path: Path, trial: Trial) -> dict[str, int]:
-    with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True) as db:
+    with closing(sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)) as db, db:
         assert db.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
         rows = db.execute("SELECT title, status FROM tasks").fetchall()
     stored = {title for title, _ in rows}
@@ -146,7 +147,7 @@ async def test_kill_9_during_a_write_burst(tmp_path: Path) -> None:
 def test_verify_can_fail(tmp_path: Path) -> None:
     """The checker itself: a missing acknowledged batch and a torn batch are both caught."""
     db_path = tmp_path / "t.sqlite"
-    with sqlite3.connect(db_path) as db:
+    with closing(sqlite3.connect(db_path)) as db, db:
         db.execute("CREATE TABLE tasks (title TEXT, status TEXT)")
         db.executemany("INSERT INTO tasks VALUES (?, ?)", [("b/0", "b"), ("b/1", "b")])
     with pytest.raises(AssertionError, match="missing"):

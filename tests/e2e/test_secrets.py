@@ -4,7 +4,10 @@ fingerprints (so redaction kept the entry instead of dropping it)."""
 
 from __future__ import annotations
 
+import asyncio
+import io
 import json
+import re
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -12,6 +15,9 @@ from typing import Any
 import aiohttp
 import pytest
 
+import nanodev.serve  # noqa: F401 - installs the filter over aiohttp's subprotocol warning
+from nanodev.authdb.seeding import create_session
+from nanodev.inspector import FlowFilter, follow
 from nanodev.record.redaction import fingerprint, redact_text
 from tests.browser import chromium, needs_chromium
 from tests.conftest import Nano, rpc, wait_for
@@ -201,3 +207,101 @@ async def test_canaries_in_page_probe_reports_never_reach_a_sink_in_full(
     reported = json.dumps(reports, ensure_ascii=False)
     for name, secret in canaries.items():
         assert fingerprint(secret) in reported, f"{name}: no fingerprint in the page reports"
+
+
+# -- the side doors: Referer, path segments, unlisted query names, subprotocols, frame text ---
+SESSION_TOKEN_RE = r"[A-Za-z0-9]{32}"
+
+
+async def _sinks(
+    nano: Nano, live_text: list[str], tail_out: io.StringIO, terminal: str, log: str
+) -> dict[str, str]:
+    flows = await (await nano.get(f"{API}/flows")).json()
+    details = [await (await nano.get(f"{API}/flows/{f['id']}")).json() for f in flows["flows"]]
+    return {
+        "terminal": terminal,
+        "aiohttp log": log,
+        "tail": tail_out.getvalue(),
+        "flows": json.dumps(flows, ensure_ascii=False),
+        "details": json.dumps(details, ensure_ascii=False),
+        "events": await (await nano.get(f"{API}/events")).text(),
+        "rooms": await (await nano.get(f"{API}/rooms")).text(),
+        "export": json.dumps(await (await nano.get(f"{API}/export")).json(), ensure_ascii=False),
+        "page": await (await nano.get("/__nanodev/")).text(),
+        "live": "\n".join(live_text),
+    }
+
+
+async def test_side_door_canaries_are_fingerprints_in_every_sink(
+    make_nano: Callable[..., Awaitable[Nano]],
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    nano = await make_nano(log_requests=True)
+    live = await nano.session.ws_connect(nano.ws_url(f"{API}/live"))
+    live_text: list[str] = []
+    reader = nano.core.tasks.spawn(_collect_live(live, live_text), "test-live")
+    tail_out = io.StringIO()
+    tail = nano.core.tasks.spawn(follow(nano.base, FlowFilter.parse(""), tail_out), "test-tail")
+    await wait_for(lambda: "following" in tail_out.getvalue())
+
+    key = await nano.key(key_id="nk_test_SideDoorKey0123456789")
+    other_key = await nano.key("other@example.com", key_id="nk_test_OtherUserKey0123456789")
+    cookie = await nano.cookie()
+    token = re.search(SESSION_TOKEN_RE, cookie)
+    assert token is not None
+    session = token.group(0)
+    other_session = await create_session(nano.core.db, nano.core.settings.state_dir, "x@y.z", 3600)
+    canaries = {
+        "Referer session_token": session,
+        "path segment key": "nk_test_PathSegmentKey0123456789",
+        "sessionToken query": "CanarySessionTokenQuery0123456789",
+        "auth query": "CanaryAuthQueryValue0123456789",
+        "apikey query": "CanaryApiKeyQuery0123456789",
+        "Access_Token query": "CanaryAccessTokenQuery0123456789",
+        "key-shaped value": other_key,
+        "subprotocol token": "CanarySubprotocolToken0123456789",
+        "session typed into SQL": other_session.token,
+    }
+    referer = f"http://127.0.0.1:{nano.server.port}/app?session_token={session}&page=2"
+    ws = await nano.session.ws_connect(
+        nano.ws_url(room_id="side-room", key=key), headers={"Referer": referer}
+    )
+    nano.sockets.append(ws)
+    assert (await ws.receive_json(timeout=5))["type"] == "reset"
+    await nano.get(f"/__ws/websocket/{canaries['path segment key']}")
+    await nano.get(
+        "/api/user-tier?sessionToken={}&auth={}&apikey={}&Access_Token={}&note={}".format(
+            canaries["sessionToken query"], canaries["auth query"], canaries["apikey query"],
+            canaries["Access_Token query"], other_key,
+        )
+    )  # fmt: skip
+    subprotocol = await nano.session.ws_connect(
+        nano.ws_url(room_id="side-room", key=key),
+        protocols=("chat", canaries["subprotocol token"]),
+    )
+    nano.sockets.append(subprotocol)
+    assert (await subprotocol.receive_json(timeout=5))["type"] == "reset"
+    # A session token this flow never carried (it is in the auth database) and one that
+    # another flow carried (the query canary) are typed into SQL.
+    sql = f"SELECT '{other_session.token}' AS a, '{canaries['sessionToken query']}' AS b"
+    reply, _ = await rpc(ws, "executeSQL", {"sql": sql})
+    assert reply["data"] == [{"a": other_session.token, "b": canaries["sessionToken query"]}]
+    await ws.close()
+    await wait_for(lambda: any('"close"' in t for t in live_text))
+    await asyncio.sleep(0.3)  # the tail's last lines
+
+    sinks = await _sinks(nano, live_text, tail_out, capsys.readouterr().out, caplog.text)
+    await live.close()
+    reader.cancel()
+    tail.cancel()
+    assert "side-room" in sinks["terminal"] and "side-room" in sinks["tail"]
+    assert "overlap" in sinks["aiohttp log"]  # aiohttp's own warning line was emitted
+    for name, secret in canaries.items():
+        for sink, text in sinks.items():
+            assert secret not in text, f"{name} found in full in {sink}"
+    everything = sinks["details"] + sinks["export"]
+    for name, secret in canaries.items():
+        assert fingerprint(secret) in everything, f"{name}: no fingerprint recorded"
+    assert fingerprint(canaries["subprotocol token"]) in sinks["aiohttp log"]
+    assert fingerprint(canaries["path segment key"]) in sinks["terminal"]

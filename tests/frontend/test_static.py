@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from nanodev.frontend.pageprobe import SNIPPET
-from nanodev.frontend.static import contained, content_type, decode_path, lookup
+from nanodev.frontend.static import DENY, contained, content_type, decode_path, denied, lookup
+from nanodev.settings import Settings
 from tests.conftest import Nano
 
 SECRET = "TOP-SECRET-OUTSIDE"
@@ -232,3 +233,60 @@ async def test_pages_get_the_page_probe_first_unless_it_is_off(
     nano.core.settings = nano.core.settings.model_copy(update={"page_probe": False})
     html = await (await nano.get("/", headers={"Accept": "text/html"})).text()
     assert "probe.js" not in html and 'src="/__nanodev/reload/client.js"' in html
+
+
+# -- the deny list ----------------------------------------------------------------------------
+PRIVATE = "PRIVATE-FILE-CONTENT"
+PRIVATE_FILES = [
+    "server.key", "cert.pem", "site.crt", "id.p12", ".env.local", "keys/deploy.PEM",
+    "secrets/token.txt",
+]  # fmt: skip
+PRIVATE_SPELLINGS = [
+    "/server.key", "/server%2Ekey", "/server%2ekey/", "//server.key", "/server.key?x=1",
+    "/server.key#top", "/SERVER.KEY", "/assets/../server.key", "/assets/%2e%2e/server.key",
+    "/./cert.pem", "/cert.pem/", "/site.crt", "/id.p12", "/.env.local", "/%2Eenv.local",
+    "/.env", "/.git/config", "/.git/", "/keys/deploy.PEM", "/keys//deploy.pem",
+    "/secrets/token.txt", "/SECRETS/token.txt", "/innocent.txt",
+]  # fmt: skip
+
+
+@pytest.fixture
+def private_site(site: Path) -> Path:
+    for name in PRIVATE_FILES:
+        (site / name).parent.mkdir(parents=True, exist_ok=True)
+        (site / name).write_text(PRIVATE)
+    (site / "innocent.txt").symlink_to(site / "server.key")
+    return site
+
+
+@pytest.mark.parametrize(
+    ("parts", "pattern"),
+    [
+        (["server.key"], "*.key"), (["a", "b.PEM"], "*.pem"), ([".env"], ".env"),
+        ([".env.production"], ".env.*"), ([".git", "HEAD"], ".git"), (["x.p12"], "*.p12"),
+        (["secrets", "a.txt"], "secrets/*"), (["app.js"], None), (["environment.js"], None),
+        (["keys.json"], None),
+    ],
+)  # fmt: skip
+def test_deny_patterns(parts: list[str], pattern: str | None) -> None:
+    assert denied(parts, (*DENY, "secrets/*")) == pattern
+
+
+async def test_private_files_are_never_served(
+    make_nano: Callable[..., Awaitable[Nano]], private_site: Path
+) -> None:
+    nano = await make_nano(static_dir=private_site, static_deny=("secrets/*",))
+    port = nano.server.port
+    assert port is not None
+    for target in PRIVATE_SPELLINGS:
+        for method in ("GET", "HEAD"):
+            status, body = await raw_request(port, target, method)
+            assert PRIVATE.encode() not in body and DOT_SECRET.encode() not in body, target
+            assert status in (400, 403, 404), (target, method, status)
+    assert (await raw_request(port, "/assets/app.js"))[1] == b"console.log('app')"
+    (private_site / "keys.json").write_text('{"public": true}')  # a name, not a key file
+    assert (await raw_request(port, "/keys.json"))[0] == 200
+
+
+def test_the_deny_setting_reads_a_comma_list() -> None:
+    assert Settings(static_deny="secrets/*, *.sqlite").static_deny == ("secrets/*", "*.sqlite")

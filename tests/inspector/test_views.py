@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 from typing import Any
 
@@ -217,6 +218,34 @@ async def test_export_import_and_back_to_live(nano: Nano) -> None:
         nano.base + API + "/import", data="{}", headers={"Content-Type": "application/json"}
     )
     assert broken.status == 400
+
+
+async def test_import_reads_a_one_megabyte_export_to_its_end(nano: Nano) -> None:
+    for _ in range(3):
+        assert await refused(nano, nano.ws_url(room_id="")) == 400
+    exported = await (await nano.get(f"{API}/export")).json()
+    events = exported["events"]
+    while len(json.dumps(exported)) < 1 << 20:  # whole flows, copied, up to 1 MB
+        exported["events"] = exported["events"] + events
+    body = json.dumps(exported).encode()
+    assert len(body) >= 1 << 20
+    for _ in range(20):  # arrives in many TCP segments: a partial read fails at random
+        result = await nano.session.post(
+            nano.base + API + "/import",
+            data=io.BytesIO(body),
+            headers={"Content-Type": "application/json"},
+        )
+        assert result.status == 200, await result.text()
+        assert (await result.json())["imported"] == len(exported["events"])
+
+
+async def test_import_past_the_limit_is_413_naming_the_limit(nano: Nano) -> None:
+    nano.app[INSPECTOR].import_limit = 1000
+    result = await nano.session.post(
+        nano.base + API + "/import", data=b"x" * 5000, headers={"Content-Type": "application/json"}
+    )
+    assert result.status == 413
+    assert (await result.json())["error"] == "export larger than the import limit of 1,000 bytes"
 
 
 async def test_live_feed_pushes_events_with_their_flow_row(nano: Nano) -> None:

@@ -1,7 +1,11 @@
+import pytest
+
 from nanodev.record.redaction import (
     fingerprint,
     redact_cookie_header,
+    redact_header,
     redact_headers,
+    redact_protocols,
     redact_query,
     redact_text,
 )
@@ -46,3 +50,34 @@ def test_referer_query_secrets_are_fingerprinted():
     )
     assert shown["referer"] == "http://127.0.0.1:3000/app?token=Cana…6789&x=1"
     assert redact_headers({"Referer": "http://h/"})["referer"] == "http://h/"
+
+
+@pytest.mark.parametrize(
+    "name", ["sessionToken", "session-token", "AUTH", "token", "access_token", "apikey",
+             "X-Api-Key", "refreshToken", "client_secret", "password", "jwt"],
+)  # fmt: skip
+def test_query_names_outside_the_old_list_are_secret(name: str) -> None:
+    seen: list[str] = []
+    shown = redact_query(f"room_id=my-room&{name}=CanaryValue0123456789", seen)
+    assert "CanaryValue0123456789" not in shown and "room_id=my-room" in shown
+    assert seen == ["CanaryValue0123456789"]
+
+
+def test_key_shaped_values_are_secret_under_any_name() -> None:
+    assert redact_query("note=nk_live_0123456789abcdef") == "note=nk_live_…cdef"
+    assert redact_query("monkey=banana&room_id=abc") == "monkey=banana&room_id=abc"
+
+
+def test_referer_query_and_path_are_redacted() -> None:
+    shown = redact_header(
+        "Referer",
+        "http://localhost:3000/k/nk_live_0123456789abcdef?session_token=Tok0123456789xyz&p=2",
+    )
+    assert shown == "http://localhost:3000/k/nk_live_…cdef?session_token=Tok0…9xyz&p=2"
+
+
+def test_subprotocol_tokens_are_fingerprinted_and_names_kept() -> None:
+    value = "chat, graphql-transport-ws, v10.stomp, eyJhbGciOiJIUzI1NiJ9.e30.sig, Bearer0123456789"
+    assert redact_protocols(value) == (
+        "chat, graphql-transport-ws, v10.stomp, eyJh….sig, Bear…6789"
+    )

@@ -1,4 +1,5 @@
 import sqlite3
+from contextlib import closing
 
 import pytest
 
@@ -72,8 +73,8 @@ def test_create_table_sql_prepends_id_and_quotes():
         'CREATE TABLE IF NOT EXISTS "order" ("id" INTEGER PRIMARY KEY AUTOINCREMENT, '
         '"name" TEXT NOT NULL)'
     )
-    conn = sqlite3.connect(":memory:")
-    conn.execute(sql)
+    with closing(sqlite3.connect(":memory:")) as conn:
+        conn.execute(sql)
 
 
 def test_create_table_rejects_bad_columns():
@@ -83,8 +84,9 @@ def test_create_table_rejects_bad_columns():
         create_table_sql("t", [{"name": "at", "type": "TIMESTAMP"}])
 
 
-def _ro_conn():
+def _ro_conn(request):
     conn = sqlite3.connect(":memory:")
+    request.addfinalizer(conn.close)
     conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)")
     conn.execute("INSERT INTO t (v) VALUES ('a')")
     conn.set_authorizer(read_only_authorizer)
@@ -105,8 +107,8 @@ def _ro_conn():
         "BEGIN",
     ],
 )
-def test_authorizer_denies_writes(sql):
-    conn = _ro_conn()
+def test_authorizer_denies_writes(sql, request):
+    conn = _ro_conn(request)
     with pytest.raises(sqlite3.DatabaseError):
         conn.execute(sql)
     assert conn.execute("SELECT count(*) FROM t").fetchone() == (1,)
@@ -121,5 +123,5 @@ def test_authorizer_denies_writes(sql):
         "SELECT count(*) FROM t WHERE v LIKE '%a%'",
     ],
 )
-def test_authorizer_allows_reads(sql):
-    assert _ro_conn().execute(sql).fetchall() is not None
+def test_authorizer_allows_reads(sql, request):
+    assert _ro_conn(request).execute(sql).fetchall() is not None

@@ -230,3 +230,83 @@ async def test_roomless_retries_are_grouped_per_page_session_with_the_user(nano:
     ada_pattern = next(p for p in patterns if p["user"] == "ada@example.com")
     assert ada_pattern["cause"].startswith("3 cookie-carrying handshakes from ada@example.com's")
     assert "never checked" in ada_pattern["cause"] and ada_pattern["url"] == "/websocket"
+
+
+# -- cross-site requests with a session cookie ------------------------------------------------
+WRITES = [
+    ("/api/rooms/create", '{"roomId": "evil-room"}'),
+    ("/api/rooms/delete", '{"roomId": "my-app"}'),
+    ("/api/keys/generate", '{"name": "evil"}'),
+    ("/api/keys/delete", '{"keyId": "nk_live_x"}'),
+    ("/api/webhooks/create", '{"url": "http://127.0.0.1:9/h", "events": ["insert"]}'),
+    ("/api/webhooks/update", '{"id": "w", "url": "http://127.0.0.1:9/h"}'),
+    ("/api/webhooks/delete", '{"id": "w"}'),
+    ("/api/webhooks/test", '{"id": "w"}'),
+    ("/global-query", '{"sql": "SELECT 1", "rooms": ["my-app"]}'),
+    ("/api/user-tier", "{}"),
+    ("/api/auth/sign-out", "{}"),
+]
+FOREIGN = ["http://evil.example", "null", "https://127.0.0.1", "http://127.0.0.1:99999", "::"]
+
+
+async def _signed_up(nano: Nano) -> aiohttp.ClientSession:
+    page = aiohttp.ClientSession(base_url=nano.base, cookie_jar=aiohttp.CookieJar(unsafe=True))
+    body = {"email": "ada@example.com", "password": "password123", "name": "Ada"}
+    assert (await page.post("/api/auth/sign-up/email", json=body)).status == 200
+    assert (await page.post("/api/rooms/create", json={"roomId": "my-app"})).status == 200
+    return page
+
+
+@pytest.mark.parametrize("origin", FOREIGN)
+@pytest.mark.parametrize(("path", "body"), WRITES, ids=[w[0] for w in WRITES])
+async def test_cross_site_writes_with_a_cookie_are_refused(
+    nano: Nano, path: str, body: str, origin: str
+) -> None:
+    page = await _signed_up(nano)
+    try:
+        headers = {"Origin": origin, "Content-Type": "text/plain"}
+        answer = await page.post(path, data=body, headers=headers)
+        assert answer.status == 403, await answer.text()
+        assert (await answer.json())["message"] == "Invalid origin"
+        rooms = await (await page.get("/api/rooms/list")).json()
+        assert [r["id"] for r in rooms] == ["my-app"]  # nothing created or deleted
+        assert (await (await page.get("/api/keys/list")).json())["keys"] == []
+    finally:
+        await page.close()
+    flows = (await (await nano.get("/__nanodev/api/flows")).json())["flows"]
+    refused = next(f for f in flows if f["status"] == 403)
+    if not path.startswith("/api/auth"):  # Better Auth's own refusal is recorded as its 403
+        explanation = refused["explanation"]
+        assert "cross-site" in explanation["cause"] and repr(origin) in explanation["cause"]
+        assert "allowed_origins" in explanation["fix"]
+
+
+@pytest.mark.parametrize("origin", [None, "http://localhost:5173", "http://127.0.0.1:3000"])
+async def test_same_host_and_originless_writes_go_through(nano: Nano, origin: str | None) -> None:
+    page = await _signed_up(nano)
+    try:
+        headers = {"Origin": origin} if origin else {}
+        answer = await page.post("/api/rooms/create", json={"roomId": "second"}, headers=headers)
+        assert answer.status == 200, await answer.text()
+    finally:
+        await page.close()
+
+
+@pytest.mark.parametrize(
+    "origin",
+    ["https://localhost:{port}", "http://127.0.0.1:99999", "http://[::1", "http://", "x", "null",
+     "http://localhost:{port}/path", "http://user@localhost:{port}"],
+)  # fmt: skip
+async def test_cookie_upgrades_from_untrusted_origins_are_refused(nano: Nano, origin: str) -> None:
+    cookie = await nano.cookie()
+    value = origin.format(port=nano.server.port)
+    answer = await handshake(nano, "room_id=my-room", {"Cookie": cookie, "Origin": value})
+    assert answer.status == 403
+    assert "cross-site WebSocket upgrade" in await answer.text()
+    same = await handshake(
+        nano,
+        "room_id=my-room",
+        {"Cookie": cookie, "Origin": f"http://localhost:{nano.server.port}"},
+    )
+    assert same.status == 101
+    same.close()

@@ -28,6 +28,15 @@ def test_problems_are_named(query, code):
     assert result.error and result.hint
 
 
+@pytest.mark.parametrize("query", ["room_id=%20ab", "room_id=ab+", "room_id=%09ab%20"])
+def test_length_is_measured_after_trimming(query):
+    # Untrimmed, " ab" is 3 characters and would pass; the room it names is the 2-character "ab".
+    result = check_room_id(query)
+    assert isinstance(result, RoomIdProblem)
+    assert result.code == "ROOM_ID_TOO_SHORT"
+    assert result.error == "room_id 'ab' is shorter than 3 characters"
+
+
 def test_seed_report_failure_is_named_as_such():
     result = check_room_id("room_id")
     assert isinstance(result, RoomIdProblem)

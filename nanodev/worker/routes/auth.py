@@ -288,7 +288,8 @@ def _check_origin(request: web.Request, core: Core) -> None:
     """Browsers send Origin on every POST; a request without one (curl, scripts) is let
     through, which is more lenient than Better Auth with a cookie present."""
     origin = request.headers.get("Origin") or request.headers.get("Referer")
-    if origin and not origin_allowed(origin, request.host, core.settings.allowed_origins):
+    allowed = core.settings.allowed_origins
+    if origin and not origin_allowed(origin, request.host, allowed, request.scheme):
         raise INVALID_ORIGIN
 
 
