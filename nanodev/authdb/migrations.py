@@ -104,7 +104,11 @@ def _has_code(statement: str) -> bool:
 def connect(db_path: Path) -> sqlite3.Connection:
     db_path.parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(db_path, timeout=5.0, isolation_level=None)
-    conn.execute("PRAGMA journal_mode=WAL")
+    try:
+        conn.execute("PRAGMA journal_mode=WAL")  # fails first on a file that is no database
+    except BaseException:
+        conn.close()  # the caller never gets it to close
+        raise
     return conn
 
 

@@ -84,7 +84,7 @@ def test_mark_applied_is_all_or_nothing(tmp_path: Path) -> None:
     assert mark_applied(db, migrations, ["0002_b.sql"]) == ["0002_b.sql"]
     run = apply_pending(db, migrations)
     assert run.applied == ["0001_a.sql"]  # 0002_b.sql was marked, so it never ran
-    with sqlite3.connect(db) as conn:
+    with closing(sqlite3.connect(db)) as conn, conn:
         assert not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'b'").fetchone()
 
 

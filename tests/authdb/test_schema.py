@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -25,19 +26,19 @@ def app(tmp_path: Path) -> Path:
 
 
 def columns(db: Path, table: str) -> list[str]:
-    with sqlite3.connect(db) as conn:
+    with closing(sqlite3.connect(db)) as conn, conn:
         return [r[1] for r in conn.execute(f'PRAGMA table_info("{table}")')]
 
 
 def after_sqls(db: Path, *names: str) -> list[str]:
-    with sqlite3.connect(db) as conn:
+    with closing(sqlite3.connect(db)) as conn, conn:
         marks = ",".join("?" * len(names))
         rows = conn.execute(f"SELECT sql FROM sqlite_master WHERE name IN ({marks})", names)
         return [r[0] for r in rows]
 
 
 def recorded(db: Path) -> list[str]:
-    with sqlite3.connect(db) as conn:
+    with closing(sqlite3.connect(db)) as conn, conn:
         return [r[0] for r in conn.execute("SELECT name FROM d1_migrations ORDER BY id")]
 
 
@@ -72,14 +73,14 @@ def test_without_a_folder_the_builtin_schema_stays(tmp_path: Path) -> None:
     prepared = prepare(db, None)
     assert not prepared.uses_migrations
     assert "tier" in columns(db, "user") and "revoked_at" in columns(db, "api_keys")
-    with sqlite3.connect(db) as conn:
+    with closing(sqlite3.connect(db)) as conn, conn:
         assert not conn.execute("SELECT 1 FROM sqlite_master WHERE name='d1_migrations'").fetchone()
 
 
 def test_builtin_state_names_each_conflict_and_the_two_ways_out(tmp_path: Path, app: Path) -> None:
     db = tmp_path / "AUTH_DB.sqlite"
     prepare(db, None)  # made earlier by the built-in schema
-    with sqlite3.connect(db) as conn:
+    with closing(sqlite3.connect(db)) as conn, conn:
         before = conn.execute("SELECT sql FROM sqlite_master ORDER BY name").fetchall()
     prepared = prepare(db, app)
     run = prepared.run
@@ -96,7 +97,10 @@ def test_builtin_state_names_each_conflict_and_the_two_ways_out(tmp_path: Path, 
         "`nanodev migrations mark-applied 0002_developer_keys.sql 0004_plan_column.sql "
         "0005_table_grants.sql`" in lines[-1]
     )
-    with sqlite3.connect(db) as conn:  # nothing of the failing file or the later ones applied
+    with (
+        closing(sqlite3.connect(db)) as conn,
+        conn,
+    ):  # nothing of the failing file or the later ones applied
         after = conn.execute("SELECT sql FROM sqlite_master ORDER BY name").fetchall()
     # Only wrangler's bookkeeping table is new: no api_keys/permissions of the app's files.
     assert set(after) - set(before) == {

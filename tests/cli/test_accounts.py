@@ -162,7 +162,7 @@ def test_users_create_refuses_a_password_for_an_existing_user(tmp_path: Path) ->
 
 
 def stored_password_is(state: Path, password: str) -> bool:
-    with sqlite3.connect(state / "d1" / "AUTH_DB.sqlite") as conn:
+    with closing(sqlite3.connect(state / "d1" / "AUTH_DB.sqlite")) as conn, conn:
         (stored,) = conn.execute("SELECT password FROM account").fetchone()
     return verify_password(stored, password)
 

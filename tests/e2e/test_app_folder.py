@@ -9,6 +9,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+from contextlib import closing
 from pathlib import Path
 
 import aiohttp
@@ -40,7 +41,7 @@ async def test_up_in_the_app_folder_applies_its_migrations_cleanly(tmp_path: Pat
     assert "Migrations 7 applied, 0 pending" in card, card
     assert "added for local use: api_keys.expires_at, api_keys.revoked_at" in card
     assert "FAILED" not in card and "rolled back" not in card and "Traceback" not in card
-    with sqlite3.connect(tmp_path / "state" / "d1" / "AUTH_DB.sqlite") as db:
+    with closing(sqlite3.connect(tmp_path / "state" / "d1" / "AUTH_DB.sqlite")) as db, db:
         recorded = [r[0] for r in db.execute("SELECT name FROM d1_migrations ORDER BY id")]
         cols = {
             t: [r[1] for r in db.execute(f'PRAGMA table_info("{t}")')]
