@@ -47,3 +47,17 @@ def unusable_directory(path: object, exc: OSError) -> UserError:
         "pass --state-dir (or set NANODEV_STATE_DIR) to a directory you can write",
         "state_dir_unusable",
     )
+
+
+def missing_table(exc: BaseException) -> UserError | None:
+    """A table nanodev needs that is not there: the app's migrations create it and one of them
+    failed at start (the startup card said FAILED). The user's to fix, not nanodev's bug."""
+    text = str(exc)
+    if type(exc).__name__ != "OperationalError" or not text.startswith("no such table"):
+        return None
+    return UserError(
+        f"a table nanodev needs is missing ({text}): the migration that creates it has not applied",
+        "nanodev migrations list names the pending and failed files; fix the file (applied when "
+        "saved) or run nanodev migrations apply, or nanodev reset --auth for the built-in schema",
+        code="missing_table",
+    )

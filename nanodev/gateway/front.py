@@ -15,7 +15,7 @@ from urllib.parse import unquote
 from aiohttp import web
 
 from nanodev.core import CORE, UPSTREAM, Core
-from nanodev.errors import UserError
+from nanodev.errors import UserError, missing_table
 from nanodev.gateway.rewrite import Route, route
 from nanodev.record import (
     FLOW,
@@ -63,18 +63,26 @@ async def front_door(request: web.Request) -> web.StreamResponse:
     except web.HTTPException as exc:
         _record_response(core, flow, exc)
         raise
-    except UserError as exc:  # e.g. a room file that cannot open: refused before any 101
-        log.error("%s %s: %s (%s)", request.method, raw_path, exc.message, exc.hint)
-        flow.cause, flow.fix = exc.message, exc.hint[:1].upper() + exc.hint[1:]
-        response = web.Response(status=503, text=f"{exc.message}\n{flow.fix}\n")
     except Exception as exc:
-        log.exception("request %s %s failed", request.method, raw_path)
-        flow.cause = f"nanodev failed handling this request: {exc!r}"
-        flow.fix = "This is a nanodev bug; the inspector and the terminal show the traceback"
-        response = web.Response(status=500, text=f"nanodev internal error: {exc}")
+        response = _failed(request, flow, exc)
     if not isinstance(response, web.WebSocketResponse):
         _record_response(core, flow, response)
     return response
+
+
+def _failed(request: web.Request, flow: FlowContext, exc: Exception) -> web.Response:
+    """A hop's failure as this request's answer only (never a dead server): one the user fixes
+    (a room file that cannot open, a table a failed migration did not create) is a 503 in words,
+    refused before any 101; anything else is nanodev's bug, a 500 with the traceback logged."""
+    problem = exc if isinstance(exc, UserError) else missing_table(exc)
+    if problem is not None:
+        log.error("%s %s: %s (%s)", request.method, request.path, problem.message, problem.hint)
+        flow.cause, flow.fix = problem.message, problem.hint[:1].upper() + problem.hint[1:]
+        return web.Response(status=503, text=f"{problem.message}\n{flow.fix}\n")
+    log.error("request %s %s failed", request.method, request.path, exc_info=exc)
+    flow.cause = f"nanodev failed handling this request: {exc!r}"
+    flow.fix = "This is a nanodev bug; the inspector and the terminal show the traceback"
+    return web.Response(status=500, text=f"nanodev internal error: {exc}")
 
 
 def _record_arrival(
